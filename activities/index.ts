@@ -1,0 +1,85 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { insertContact, insertRecommendation, markScreeningOverdue as markOverdue, setScreeningSchedule } from '../db/contacts';
+import type { Sql } from '../db/sql';
+import type { Borough, BoroughRegistry } from '../rules/borough-config';
+import { screeningDeadline } from '../rules/calendar';
+import { evaluateThresholds, type Recommendation } from '../rules/thresholds';
+import type { ReceivedContact } from '../workflows/contact';
+
+/** Error types that no retry can mend; listed once, and every activity throws them through `domainFailure`. */
+export const NON_RETRYABLE_ERRORS = ['UnknownBorough'] as const;
+type DomainErrorType = (typeof NON_RETRYABLE_ERRORS)[number] | 'RulesetVersionUnavailable';
+
+function domainFailure(type: DomainErrorType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: (NON_RETRYABLE_ERRORS as readonly string[]).includes(type) });
+}
+
+/** When a contact must be screened by, from the borough's calendar. */
+export interface ScreeningSchedule {
+  outOfHours: boolean;
+  clockStartsAt: string;
+  dueDate: string;
+  dueAt: string;
+}
+
+/**
+ * The worker's activities, given their dependencies. Every write is idempotent (keyed by the contact id), so
+ * Temporal may retry any of them — for as long as PostgreSQL is down — without duplicating anything.
+ */
+export function createActivities({ sql, boroughs }: { sql: Sql; boroughs: BoroughRegistry }) {
+  const boroughFor = (code: string): Borough => {
+    const borough = boroughs.get(code);
+    if (!borough) throw domainFailure('UnknownBorough', `No configuration for borough "${code}" on this worker (known: ${[...boroughs.keys()].join(', ')}).`);
+    return borough;
+  };
+
+  return {
+    /** Stores the contact, its children and a CONTACT_RECEIVED event. Idempotent. */
+    async recordContact(contact: ReceivedContact): Promise<void> {
+      boroughFor(contact.borough);
+      await insertContact(sql, contact);
+    },
+
+    /**
+     * Evaluates the borough's threshold rules for the contact at exactly the pinned ruleset version. No side
+     * effects. Fails retryably when this worker does not hold that version (another worker may).
+     */
+    async recommendScreening({ contact }: { contact: ReceivedContact }): Promise<Recommendation> {
+      const borough = boroughFor(contact.borough);
+      if (borough.ruleset.version !== contact.rulesetVersion) {
+        throw domainFailure('RulesetVersionUnavailable', `Borough ${borough.code} ruleset version ${contact.rulesetVersion} is not loaded on this worker (it has version ${borough.ruleset.version}).`);
+      }
+      return evaluateThresholds(borough.ruleset, borough.rulesetHash, {
+        receivedAt: contact.receivedAt,
+        referrerType: contact.referrer.type,
+        consent: contact.consent,
+        indicators: contact.indicators,
+        children: contact.children,
+      });
+    },
+
+    /** Stores a recommendation with its explanation, version and hash, once. Idempotent. */
+    async saveRecommendation({ contactId, borough, recommendation }: { contactId: string; borough: string; recommendation: Recommendation }): Promise<void> {
+      await insertRecommendation(sql, borough, contactId, recommendation, new Date().toISOString());
+    },
+
+    /**
+     * Computes the screening deadline (the borough's screening clock in working days, from receipt or, out of hours,
+     * from the next office opening) and stores it on the contact. Idempotent.
+     */
+    async scheduleScreening({ contactId, borough: code, receivedAt }: { contactId: string; borough: string; receivedAt: string }): Promise<ScreeningSchedule> {
+      const borough = boroughFor(code);
+      const deadline = screeningDeadline(new Date(receivedAt), borough.settings.clocks.screeningWorkingDays, borough.calendar);
+      const schedule = { outOfHours: deadline.outOfHours, clockStartsAt: deadline.clockStartsAt.toISOString(), dueDate: deadline.dueDate, dueAt: deadline.dueAt.toISOString() };
+      await setScreeningSchedule(sql, code, contactId, schedule);
+      return schedule;
+    },
+
+    /** Marks the contact overdue for screening at workflow time `at`. Idempotent. */
+    async markScreeningOverdue({ contactId, borough, dueAt, at }: { contactId: string; borough: string; dueAt: string; at: string }): Promise<void> {
+      await markOverdue(sql, borough, contactId, dueAt, at);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

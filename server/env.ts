@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The checkout's root folder (where package.json is). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const DEVELOPMENT_AUTH_SECRET = 'front-door-development-secret-not-for-production-use';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+/**
+ * Every setting Front Door reads from its environment. The README's settings table documents each one; keep the
+ * two in step. Nothing else in the code base reads `process.env`.
+ */
+const EnvironmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port(4000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default(path.join(projectRoot, 'data')),
+    FRONT_DOOR_CACHE_DIR: z.string().min(1).default(path.join(os.homedir(), '.cache', 'front-door')),
+    BOROUGH_CONFIG_DIR: z.string().min(1).default(path.join(projectRoot, 'borough-config')),
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional()),
+    EMBEDDED_POSTGRES_PORT: port(54329),
+    TEMPORAL_ADDRESS: optionalText,
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('front-door'),
+    TEMPORAL_CLI_PATH: optionalText,
+    TEMPORAL_DEV_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_AUTH_SECRET),
+    AUTH_ISSUER: z.string().min(1).default('front-door'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.AUTH_SECRET === DEVELOPMENT_AUTH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'must be set to a secret of your own in production' });
+    }
+  });
+
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+/** Thrown when the environment is unusable; `problems` lists every one, each naming the variable. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Parses the given variables (default: the process environment) once, reporting every problem together. */
+export function parseEnvironment(source: Record<string, string | undefined> = process.env): Environment {
+  const result = EnvironmentSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigurationError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** True when the process runs under CI (CI=true), where tools are never downloaded interactively. */
+export function isCi(source: Record<string, string | undefined> = process.env): boolean {
+  return source.CI === 'true' || source.CI === '1';
+}

@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Activities } from '../../activities';
+
+/** The file the worker bundles: every workflow, and nothing with side effects. */
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+
+/** Routes the Temporal SDK's own log lines (warnings and up) into our logger. Once per process. */
+export function installTemporalLogging(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    // Our entry points own SIGINT/SIGTERM and stop the worker in order (worker before its connection).
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN', (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : 'warn';
+      logger[level]({ temporal: entry.meta }, entry.message);
+    }),
+  });
+}
+
+/** Stops a worker and waits for it to finish its in-flight tasks; safe to call in any state. */
+export async function stopWorker(worker: Worker, running: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running.catch(() => undefined);
+}
+
+/**
+ * A worker on the Front Door task queue. Run as many as you like on the same queue to scale out. Pass a
+ * pre-built `workflowBundle` to skip bundling (tests build it once).
+ */
+export async function createFrontDoorWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+  });
+}

@@ -1,0 +1,64 @@
+import { createServer } from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createApp } from '../api/app';
+import { connectTemporalClient, openDatabaseAndBoroughs, startInfrastructure } from './infra/boot';
+import { createFrontDoorWorker, installTemporalLogging, stopWorker } from './infra/worker';
+import { runEntryPoint } from './main';
+
+// `npm start`: everything for a newcomer in one process tree. PostgreSQL and Temporal are started here (or the
+// configured ones used), with their data under DATA_DIR, so a second `npm start` finds everything it had.
+runEntryPoint('front-door', async (env, log) => {
+  installTemporalLogging(log);
+  const infra = await startInfrastructure(env, log);
+  const closers: [string, () => Promise<unknown>][] = [['PostgreSQL and Temporal', () => infra.stop()]];
+  const stop = async () => {
+    for (const [name, close] of closers.reverse()) {
+      log.debug({ step: name }, 'stopping');
+      await close().catch((error: unknown) => log.warn({ err: error, step: name }, 'stopping failed'));
+    }
+  };
+  try {
+    const { sql, boroughs } = await openDatabaseAndBoroughs(env, infra.databaseUrl, log);
+    closers.push(['database pool', () => sql.end()]);
+
+    const workerConnection = await NativeConnection.connect({ address: infra.temporalAddress });
+    closers.push(['worker connection', () => workerConnection.close()]);
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities: createActivities({ sql, boroughs }) });
+    const running = worker.run();
+    closers.push(['worker', () => stopWorker(worker, running)]);
+    running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
+
+    const { connection, client } = await connectTemporalClient(infra.temporalAddress, env.TEMPORAL_NAMESPACE);
+    closers.push(['client connection', () => connection.close()]);
+    const app = createApp(
+      { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, now: () => new Date() },
+      { graphiql: env.NODE_ENV !== 'production', logger: log },
+    );
+    const server = createServer((request, response) => void app(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(env.PORT, env.HOST, () => resolve());
+    });
+    closers.push(['HTTP server', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
+
+    const api = `http://${env.HOST}:${env.PORT}`;
+    process.stdout.write(
+      [
+        '',
+        'Front Door is running.',
+        `  GraphQL API   ${api}/graphql${env.NODE_ENV !== 'production' ? '   (GraphiQL in your browser)' : ''}`,
+        `  Health        ${api}/healthz   ${api}/readyz`,
+        `  Temporal      ${infra.temporalAddress}${infra.temporalUi ? `   UI ${infra.temporalUi}` : ''}`,
+        `  Data          ${env.DATABASE_URL ? 'DATABASE_URL' : env.DATA_DIR}`,
+        '  A development token: npm run token -- --user alice --roles practitioner --boroughs hf',
+        '  Ctrl-C stops everything; data is kept for the next start.',
+        '',
+      ].join('\n'),
+    );
+    return stop;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+});
