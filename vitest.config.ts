@@ -3,15 +3,19 @@ import { defineConfig } from 'vitest/config';
 // Two projects: pure unit tests run with nothing started; integration tests share one real PostgreSQL and one
 // real Temporal dev server brought up by the global setup (and torn down after).
 export default defineConfig({
+  // graphql ships both ESM (.mjs) and CommonJS; Pothos and yoga must share one copy or schema checks fail.
+  resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],

@@ -35,3 +35,24 @@ export function requireBoroughRole(context: ApiContext, borough: string, roles: 
   }
   return caller;
 }
+
+/**
+ * Runs a read or write against PostgreSQL, turning a lost connection into SERVICE_UNAVAILABLE (a caseworker can act
+ * on "try again shortly"; a masked internal error tells them nothing). Other errors pass through.
+ */
+export async function fromStore<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isConnectionError(error)) {
+      throw apiError('SERVICE_UNAVAILABLE', 'The case records are unreachable right now. Nothing recorded is lost: try again shortly.');
+    }
+    throw error;
+  }
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P03']);
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONNECTION_ERRORS.has(code);
+}

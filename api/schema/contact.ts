@@ -16,7 +16,7 @@ import {
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
 import type { Role } from '../auth';
 import { builder } from '../builder';
-import { requireBoroughRole, type ApiContext } from '../context';
+import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
 
 const CONTACT_WRITERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
@@ -229,7 +229,7 @@ builder.queryField('contact', (t) =>
     resolve: async (_root, { id }, context) => {
       const caller = context.caller!;
       const contactId = String(id);
-      const found = z.uuid().safeParse(contactId).success ? await findContact(context.services.sql, caller.boroughs, contactId) : null;
+      const found = z.uuid().safeParse(contactId).success ? await fromStore(() => findContact(context.services.sql, caller.boroughs, contactId)) : null;
       if (!found) {
         throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}). A contact received moments ago may still be being recorded: try again shortly.`);
       }

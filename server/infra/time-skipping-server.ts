@@ -8,13 +8,18 @@ const ARTIFACT = `io.temporal:temporal-test-server:${TEST_SERVER_VERSION}`;
 
 /**
  * Returns the path of an executable that starts Temporal's time-skipping test server: `<it> <port>` runs
- * `java io.temporal.testserver.TestServer <port> --enable-time-skipping`. On first use fetches the server and its
- * dependencies from Maven Central into the tools cache. Pass the path to
+ * `java io.temporal.testserver.TestServer <port>`. On first use fetches the server and its dependencies from Maven
+ * Central into the tools cache. Pass the path to
  * `TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })`.
+ *
+ * Deliberately without `--enable-time-skipping`: that flag starts the server *unlocked*, so it jumps to the next
+ * timer whenever it is idle (even while a test is only reading PostgreSQL). The TypeScript SDK runs its own
+ * downloaded server without it and skips time itself, only inside `env.sleep()` and while awaiting a result;
+ * the wrapper passes any further arguments through for anyone who wants the free-running mode.
  */
 export async function ensureTimeSkippingServer(cache: ToolsCache, pathVariable: string | undefined): Promise<string> {
   const home = path.join(cache.dir, `temporal-test-server-${TEST_SERVER_VERSION}`);
-  const wrapper = path.join(home, 'test-server');
+  const wrapper = path.join(home, 'test-server-v2');
   const libDir = path.join(home, 'lib');
   if ((await isExecutable(wrapper)) && (await hasJars(libDir))) return wrapper;
 
@@ -35,7 +40,7 @@ export async function ensureTimeSkippingServer(cache: ToolsCache, pathVariable: 
     throw new ToolUnavailableError('The Temporal time-skipping test server', attempts, 'check that Maven can reach Maven Central (see ~/.m2/settings.xml for proxies), then run `npm run setup` again.');
   }
   // Quick JIT settings: the SDK gives the server only about 5 s to start listening.
-  const script = `#!/bin/sh\n# Written by Front Door (server/infra/time-skipping-server.ts).\nexec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -cp "${libDir}/*" io.temporal.testserver.TestServer "$1" --enable-time-skipping\n`;
+  const script = `#!/bin/sh\n# Written by Front Door (server/infra/time-skipping-server.ts). Usage: test-server <port> [--enable-time-skipping]\nexec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -cp "${libDir}/*" io.temporal.testserver.TestServer "$@"\n`;
   await fs.writeFile(wrapper, script, { mode: 0o755 });
   cache.say(`Time-skipping test server ready: ${wrapper}`);
   return wrapper;

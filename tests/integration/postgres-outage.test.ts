@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../db/embedded';
+import { migrate } from '../../db/migrate';
+import { createSql } from '../../db/sql';
+import { contactWorkflowId } from '../../workflows/contact';
+import { freePort } from '../support/ports';
+import { eventually, startStack, type TestStack } from '../support/stack';
+
+// A PostgreSQL server of this file's own, so it can be stopped while contacts arrive.
+let pg: RunningPostgres;
+let stack: TestStack;
+
+beforeAll(async () => {
+  pg = await startEmbeddedPostgres({ dataDir: path.join(inject('scratchDir'), 'postgres-outage'), port: await freePort(), database: 'outage' });
+  const sql = createSql(pg.url, { max: 1 });
+  await migrate(sql);
+  await sql.end();
+  stack = await startStack({ databaseUrl: pg.url });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await pg?.stop();
+});
+
+const RECEIVE = `mutation ($input: ReceiveContactInput!) { receiveContact(input: $input) { contactId reference } }`;
+const READ = `query ($id: ID!) { contact(id: $id) { reference status recommendation { pathway } screening { dueAt } } }`;
+
+it('accepts contacts while PostgreSQL is down and records each exactly once when it returns', async () => {
+  const token = await stack.token({ boroughs: ['wcc'] });
+  await pg.stop();
+
+  const ready = await fetch(`${stack.url}/readyz`);
+  expect(ready.status).toBe(503);
+  expect(await ready.json()).toEqual({ ready: false, failing: ['postgres'] });
+
+  const input = {
+    borough: 'wcc',
+    channel: 'EMAIL',
+    referrer: { type: 'SCHOOL', organisation: 'A primary school' },
+    children: [{ firstName: 'Kai', lastName: 'Example', dateOfBirth: '2018-03-14' }],
+    indicators: ['NEGLECT'],
+    summary: 'Child often arrives hungry and unwashed.',
+    consent: 'GIVEN',
+  };
+  const accepted = await Promise.all([stack.graphql<{ receiveContact: { contactId: string; reference: string } }>(RECEIVE, { input }, token), stack.graphql<{ receiveContact: { contactId: string; reference: string } }>(RECEIVE, { input: { ...input, idempotencyKey: 'outage-1' } }, token)]);
+  for (const result of accepted) expect(result.errors).toBeUndefined();
+  const ids = accepted.map((result) => result.data!.receiveContact.contactId);
+
+  const whileDown = await stack.graphql(READ, { id: ids[0] }, token);
+  expect(whileDown.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+
+  // The outage is real for the workflows too: storing each contact has failed at least once and is being retried.
+  for (const id of ids) {
+    const pending = await eventually(
+      async () => (await stack.temporal.workflow.getHandle(contactWorkflowId(id)).describe()).raw.pendingActivities ?? [],
+      (activities) => activities.some((activity) => activity.activityType?.name === 'recordContact' && (activity.attempt ?? 0) >= 2),
+    );
+    expect(pending[0]?.lastFailure?.message).toMatch(/ECONNREFUSED|connect/i);
+  }
+
+  await pg.restart();
+  for (const [index, id] of ids.entries()) {
+    const stored = await eventually(
+      () => stack.graphql<{ contact: { reference: string; status: string; recommendation: unknown; screening: unknown } }>(READ, { id }, token),
+      (result) => Boolean(result.data?.contact?.screening && result.data.contact.recommendation),
+      90_000,
+    );
+    expect(stored.data!.contact).toMatchObject({ reference: accepted[index]!.data!.receiveContact.reference, status: 'AWAITING_SCREENING', recommendation: { pathway: 'MASH_ENQUIRY' } });
+  }
+  const [counts] = await stack.sql<{ contacts: number; children: number; recommendations: number; received: number }[]>`
+    select (select count(*)::int from contacts where borough = 'wcc' and id = any(${ids})) as contacts,
+           (select count(*)::int from contact_children where borough = 'wcc' and contact_id = any(${ids})) as children,
+           (select count(*)::int from recommendations where borough = 'wcc' and contact_id = any(${ids})) as recommendations,
+           (select count(*)::int from case_events where borough = 'wcc' and contact_id = any(${ids}) and kind = 'CONTACT_RECEIVED') as received`;
+  expect(counts).toEqual({ contacts: 2, children: 2, recommendations: 2, received: 2 });
+  expect((await fetch(`${stack.url}/readyz`)).status).toBe(200);
+});

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { signToken, type Role } from '../../api/auth';
+import { createApp } from '../../api/app';
+import { createSql, type Sql } from '../../db/sql';
+import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-config';
+import { projectRoot } from '../../server/env';
+import { createLogger } from '../../server/logger';
+import { createFrontDoorWorker, installTemporalLogging, stopWorker, workflowsPath } from '../../server/infra/worker';
+
+export const AUTH = { secret: 'test-secret-test-secret-test-secret-0001', issuer: 'front-door' };
+export const logger = createLogger('silent', 'test');
+installTemporalLogging(createLogger('error', 'temporal-sdk'));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file (bundling takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return bundle;
+}
+
+export interface TestStack {
+  /** Base URL of a real HTTP server in front of the API. */
+  url: string;
+  sql: Sql;
+  temporal: Client;
+  boroughs: BoroughRegistry;
+  taskQueue: string;
+  /** Sends a GraphQL request over HTTP as the given caller (or nobody). */
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: string | null): Promise<GraphQLResult<T>>;
+  token(caller: { user?: string; roles?: Role[]; boroughs: string[] }, expiresIn?: string): Promise<string>;
+  /** Stops and restarts the worker (a crash and a redeploy, as far as Temporal can tell). */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GraphQLResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors: { message: string; path?: string[]; extensions?: { code?: string; problems?: { field: string; message: string }[] } }[] | undefined;
+}
+
+/**
+ * A whole Front Door against the run's real PostgreSQL and Temporal (or those given): a worker on a task queue of
+ * its own, and the API on a real HTTP port.
+ */
+export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date } = {}): Promise<TestStack> {
+  const sql = createSql(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
+  const boroughs = await loadBoroughConfigs(options.boroughConfigDir ?? path.join(projectRoot, 'borough-config'));
+  const taskQueue = `test-${randomUUID()}`;
+  const address = inject('temporalAddress');
+
+  const workerConnection = await NativeConnection.connect({ address });
+  const activities = createActivities({ sql, boroughs });
+  const startWorker = async () => {
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: 'default', taskQueue, activities, workflowBundle: await workflowBundle() });
+    return { worker, running: worker.run() };
+  };
+  let current = await startWorker();
+
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const app = createApp(
+    { sql, temporal, temporalConnection: connection, taskQueue, boroughs, auth: AUTH, now: options.now ?? (() => new Date()) },
+    { graphiql: false, logger },
+  );
+  const server: Server = createServer((request, response) => void app(request, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    sql,
+    temporal,
+    boroughs,
+    taskQueue,
+    async graphql<T>(query: string, variables: Record<string, unknown> = {}, as: string | null = null) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(as ? { authorization: `Bearer ${as}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResult<T>, 'status'>;
+      return { status: response.status, data: body.data, errors: body.errors };
+    },
+    token: ({ user = 'tester', roles = ['practitioner'], boroughs: codes }, expiresIn = '1h') => signToken(AUTH, { userId: user, roles, boroughs: codes }, expiresIn),
+    async restartWorker() {
+      await stopWorker(current.worker, current.running);
+      current = await startWorker();
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopWorker(current.worker, current.running);
+      await connection.close();
+      await workerConnection.close();
+      await sql.end();
+    },
+  };
+}
+
+/** Polls `read` until `done` holds, or fails after `timeoutMs` with the last value seen. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (done(last)) return last;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
