@@ -1,14 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { insertContact, insertRecommendation, markScreeningOverdue as markOverdue, setScreeningSchedule } from '../db/contacts';
+import { rulesetInForce, rulesetVersion } from '../db/rulesets';
 import type { Sql } from '../db/sql';
 import type { Borough, BoroughRegistry } from '../rules/borough-config';
 import { screeningDeadline } from '../rules/calendar';
 import { evaluateThresholds, type Recommendation } from '../rules/thresholds';
 import type { ReceivedContact } from '../workflows/contact';
+import { createCaseworkActivities } from './casework';
+import { createFrontDoorActivities } from './front-door';
 
 /** Error types that no retry can mend; listed once, and every activity throws them through `domainFailure`. */
 export const NON_RETRYABLE_ERRORS = ['UnknownBorough'] as const;
-type DomainErrorType = (typeof NON_RETRYABLE_ERRORS)[number] | 'RulesetVersionUnavailable';
+type DomainErrorType = (typeof NON_RETRYABLE_ERRORS)[number];
 
 function domainFailure(type: DomainErrorType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: (NON_RETRYABLE_ERRORS as readonly string[]).includes(type) });
@@ -23,10 +27,10 @@ export interface ScreeningSchedule {
 }
 
 /**
- * The worker's activities, given their dependencies. Every write is idempotent (keyed by the contact id), so
+ * The worker's activities, given their dependencies (`temporal` and `taskQueue` hand referrals to episodes). Every write is idempotent (keyed by the contact id), so
  * Temporal may retry any of them — for as long as PostgreSQL is down — without duplicating anything.
  */
-export function createActivities({ sql, boroughs }: { sql: Sql; boroughs: BoroughRegistry }) {
+export function createActivities({ sql, boroughs, temporal, taskQueue }: { sql: Sql; boroughs: BoroughRegistry; temporal: Client; taskQueue: string }) {
   const boroughFor = (code: string): Borough => {
     const borough = boroughs.get(code);
     if (!borough) throw domainFailure('UnknownBorough', `No configuration for borough "${code}" on this worker (known: ${[...boroughs.keys()].join(', ')}).`);
@@ -34,6 +38,9 @@ export function createActivities({ sql, boroughs }: { sql: Sql; boroughs: Boroug
   };
 
   return {
+    ...createCaseworkActivities({ sql, boroughs }),
+    ...createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }),
+
     /** Stores the contact, its children and a CONTACT_RECEIVED event. Idempotent. */
     async recordContact(contact: ReceivedContact): Promise<void> {
       boroughFor(contact.borough);
@@ -41,15 +48,16 @@ export function createActivities({ sql, boroughs }: { sql: Sql; boroughs: Boroug
     },
 
     /**
-     * Evaluates the borough's threshold rules for the contact at exactly the pinned ruleset version. No side
-     * effects. Fails retryably when this worker does not hold that version (another worker may).
+     * Evaluates the borough's published threshold rules for the contact: the version given, or else the version in
+     * force when the contact was received (publishes cannot be back-dated, so that answer never changes; and the
+     * result is pinned in the workflow's history). Reads PostgreSQL, so it retries while the database is down.
      */
     async recommendScreening({ contact }: { contact: ReceivedContact }): Promise<Recommendation> {
-      const borough = boroughFor(contact.borough);
-      if (borough.ruleset.version !== contact.rulesetVersion) {
-        throw domainFailure('RulesetVersionUnavailable', `Borough ${borough.code} ruleset version ${contact.rulesetVersion} is not loaded on this worker (it has version ${borough.ruleset.version}).`);
-      }
-      return evaluateThresholds(borough.ruleset, borough.rulesetHash, {
+      boroughFor(contact.borough);
+      const published = contact.rulesetVersion !== null
+        ? await rulesetVersion(sql, contact.borough, contact.rulesetVersion)
+        : await rulesetInForce(sql, contact.borough, new Date(contact.receivedAt));
+      return evaluateThresholds(published.ruleset, published.hash, {
         receivedAt: contact.receivedAt,
         referrerType: contact.referrer.type,
         consent: contact.consent,
@@ -71,7 +79,7 @@ export function createActivities({ sql, boroughs }: { sql: Sql; boroughs: Boroug
       const borough = boroughFor(code);
       const deadline = screeningDeadline(new Date(receivedAt), borough.settings.clocks.screeningWorkingDays, borough.calendar);
       const schedule = { outOfHours: deadline.outOfHours, clockStartsAt: deadline.clockStartsAt.toISOString(), dueDate: deadline.dueDate, dueAt: deadline.dueAt.toISOString() };
-      await setScreeningSchedule(sql, code, contactId, schedule);
+      await setScreeningSchedule(sql, code, contactId, schedule, new Date().toISOString());
       return schedule;
     },
 

@@ -1,4 +1,10 @@
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createHash } from 'node:crypto';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { TokenError, verifyToken } from './auth';
 import type { ApiContext, ApiServices } from './context';
@@ -7,16 +13,33 @@ import { schema } from './schema/index';
 
 export type FrontDoorApp = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
+/** Limits that keep one caller from exhausting the API. */
+export interface ApiLimits {
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Requests per minute per token (or per address for unauthenticated callers). */
+  requestsPerMinute: number;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = { maxBodyBytes: 256 * 1024, requestsPerMinute: 600, maxDepth: 10, maxCost: 20_000, maxAliases: 20, maxTokens: 5_000 };
+
 /**
  * The GraphQL app (graphql-yoga): `/graphql`, `/healthz` (the process is up) and `/readyz` (PostgreSQL and Temporal
- * answer). Built here and served elsewhere, so tests call `app.fetch` without a port.
+ * answer). Built here and served elsewhere, so tests call `app.fetch` without a port. In production, GraphiQL and
+ * introspection are off; always, query depth, cost, aliases and tokens are limited, request bodies are capped, each
+ * token is rate limited, and unexpected errors are masked.
  */
-export function createApp(services: ApiServices, options: { graphiql: boolean; logger: Logger }): FrontDoorApp {
+export function createApp(services: ApiServices, options: { production: boolean; logger: Logger; limits?: Partial<ApiLimits> }): FrontDoorApp {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
-    graphiql: options.graphiql,
+    graphiql: !options.production,
     landingPage: false,
     maskedErrors: true,
     logging: {
@@ -25,8 +48,19 @@ export function createApp(services: ApiServices, options: { graphiql: boolean; l
       warn: (...args) => options.logger.warn(args.map(String).join(' ')),
       error: (...args) => options.logger.error({ err: args.find((a) => a instanceof Error) }, 'graphql request failed'),
     },
-    context: async ({ request }) => ({ caller: await callerFrom(request.headers.get('authorization'), services), services }),
+    context: async ({ request }) => ({
+      caller: await callerFrom(request.headers.get('authorization'), services),
+      services,
+      purpose: request.headers.get('x-purpose')?.trim().slice(0, 200) || null,
+      log: options.logger,
+    }),
     plugins: [
+      useRequestLimits(limits),
+      maxTokensPlugin({ n: limits.maxTokens }),
+      maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
+      maxAliasesPlugin({ n: limits.maxAliases }),
+      costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true }),
+      ...(options.production ? [useDisableIntrospection()] : []),
       useReadinessCheck({
         endpoint: '/readyz',
         check: async ({ fetchAPI }) => {
@@ -43,6 +77,39 @@ export function createApp(services: ApiServices, options: { graphiql: boolean; l
       }),
     ],
   });
+}
+
+/** Refuses oversized bodies (413) and callers over their per-minute budget (429), before any GraphQL work. */
+function useRequestLimits(limits: ApiLimits): Plugin {
+  const windows = new Map<string, { start: number; count: number }>();
+  return {
+    onRequest(payload) {
+      const { request, url, serverContext, fetchAPI } = payload;
+      const refuse = (status: number, code: string, message: string) =>
+        payload.endResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } }));
+      if (url.pathname !== '/graphql') return;
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > limits.maxBodyBytes) {
+        refuse(413, 'REQUEST_TOO_LARGE', `The request body is ${length} bytes; the limit is ${limits.maxBodyBytes}. Send less at once.`);
+        return;
+      }
+      const now = Date.now();
+      const caller = request.headers.get('authorization') ?? `address:${addressOf(serverContext)}`;
+      const key = createHash('sha256').update(caller).digest('base64url');
+      const window = windows.get(key);
+      if (!window || now - window.start >= 60_000) {
+        if (windows.size > 50_000) windows.clear();
+        windows.set(key, { start: now, count: 1 });
+      } else if (++window.count > limits.requestsPerMinute) {
+        refuse(429, 'RATE_LIMITED', `More than ${limits.requestsPerMinute} requests in a minute from this token: wait ${Math.ceil((window.start + 60_000 - now) / 1000)} s and try again.`);
+      }
+    },
+  };
+}
+
+function addressOf(serverContext: unknown): string {
+  const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket;
+  return socket?.remoteAddress ?? 'unknown';
 }
 
 async function callerFrom(header: string | null, services: ApiServices) {

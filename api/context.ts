@@ -1,13 +1,18 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Sql } from '../db/sql';
 import type { BoroughRegistry } from '../rules/borough-config';
+import type { Logger } from 'pino';
 import type { Caller, Role } from './auth';
+import type { CaseEventBus } from './events';
 import { apiError } from './errors';
 
 /** What every resolver gets: the verified caller (or null) and the process's shared services. */
 export interface ApiContext {
   caller: Caller | null;
   services: ApiServices;
+  /** Why the caller is looking (`X-Purpose` header), for the audit trail. */
+  purpose: string | null;
+  log: Logger;
 }
 
 /** The long-lived dependencies the API is built from (one of each per process). */
@@ -19,6 +24,8 @@ export interface ApiServices {
   taskQueue: string;
   boroughs: BoroughRegistry;
   auth: { secret: string; issuer: string };
+  /** Case events and escalations as they are committed (for subscriptions). */
+  events: CaseEventBus;
   /** The clock; tests may pin it. */
   now: () => Date;
 }

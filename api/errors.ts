@@ -9,7 +9,14 @@ export const ERROR_CODES = {
   FORBIDDEN: 'Your token does not grant this role or borough: ask an administrator for access.',
   BAD_USER_INPUT: 'The input breaks a rule: `extensions.problems` lists each field and what to fix.',
   NOT_FOUND: 'Nothing with that id is visible to you: check the id, or your boroughs.',
+  CASELOAD_LIMIT: 'The worker is at the borough\'s caseload limit: allocate to someone else, or close or transfer a case first.',
+  INVALID_STATE: 'The case is not at a stage where this can be done; the message says why and what comes first.',
+  RULESET_INVALID: 'The ruleset has problems, so it cannot be published (or simulated): `extensions.problems` lists each with its path in the ruleset.',
+  RULESET_WRONG_STATE: 'The ruleset version is not at the lifecycle step this needs (e.g. publishing an unapproved draft, changing a published version); the message says what comes first.',
+  SECOND_ADMINISTRATOR_REQUIRED: 'An administrator cannot approve their own ruleset draft: ask a second administrator of the borough to approve it.',
   IDEMPOTENCY_KEY_REUSED: 'This idempotency key already recorded a different contact: use a new key for a new contact.',
+  REQUEST_TOO_LARGE: 'The request body is over the size limit (HTTP 413): send less at once.',
+  RATE_LIMITED: 'Too many requests from this token in a minute (HTTP 429): wait and try again.',
   SERVICE_UNAVAILABLE: 'A service Front Door needs is unreachable; nothing was recorded: try again shortly.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,8 +1,8 @@
 import type { Recommendation } from '../rules/thresholds';
 import { REFERRER_TYPES, type ContactStatus } from '../rules/vocabulary';
 import type { ReceivedContact } from '../workflows/contact';
-import { deterministicUuid } from './ids';
-import type { Sql, Tx } from './sql';
+import { appendEvent, insertCase, openTask, toJson, updateCase } from './casework';
+import type { Sql } from './sql';
 
 /** A contact as read back for the API: the record, its children, its recommendation and its screening clock. */
 export interface ContactRecord {
@@ -21,7 +21,7 @@ export interface ContactRecord {
   consent: string;
   indicators: string[];
   summary: string;
-  rulesetVersion: number;
+  rulesetVersion: number | null;
   status: ContactStatus;
   outOfHours: boolean | null;
   screeningClockStartsAt: Date | null;
@@ -65,7 +65,8 @@ export async function insertContact(sql: Sql, contact: ReceivedContact): Promise
         insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth)
         values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth})`;
     }
-    await appendEvent(tx, { borough: contact.borough, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
+    await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'SCREENING', openedAt: contact.receivedAt });
+    await appendEvent(tx, { borough: contact.borough, caseId: contact.contactId, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
   });
 }
 
@@ -81,32 +82,46 @@ export async function insertRecommendation(sql: Sql, borough: string, contactId:
       on conflict (contact_id) do nothing
       returning contact_id`;
     if (inserted.length === 0) return;
+    await updateCase(tx, borough, contactId, { rag: recommendation.rag });
+    await tx`update contacts set ruleset_version = ${recommendation.rulesetVersion} where borough = ${borough} and id = ${contactId}`;
     await appendEvent(tx, {
-      borough, contactId, kind: 'RECOMMENDATION_MADE', at: evaluatedAt, actor: 'threshold-rules',
+      borough, caseId: contactId, contactId, kind: 'RECOMMENDATION_MADE', at: evaluatedAt, actor: 'threshold-rules',
       detail: { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, rule: recommendation.decidingRuleId, rulesetVersion: recommendation.rulesetVersion },
     });
   });
 }
 
-/** Records the screening clock and moves the contact to AWAITING_SCREENING (only from RECEIVED). */
+/**
+ * Records the screening clock on the contact and its case, opens the SCREENING_DECISION task with its due date, and
+ * moves the contact to AWAITING_SCREENING (only from RECEIVED). Idempotent.
+ */
 export async function setScreeningSchedule(
   sql: Sql,
   borough: string,
   contactId: string,
   schedule: { outOfHours: boolean; clockStartsAt: string; dueDate: string; dueAt: string },
+  at: string,
 ): Promise<void> {
-  await sql`
-    update contacts set out_of_hours = ${schedule.outOfHours}, screening_clock_starts_at = ${schedule.clockStartsAt},
-      screening_due_date = ${schedule.dueDate}, screening_due_at = ${schedule.dueAt},
-      status = case when status = 'RECEIVED' then 'AWAITING_SCREENING' else status end, updated_at = now()
-    where borough = ${borough} and id = ${contactId}`;
+  await sql.begin(async (tx) => {
+    await tx`
+      update contacts set out_of_hours = ${schedule.outOfHours}, screening_clock_starts_at = ${schedule.clockStartsAt},
+        screening_due_date = ${schedule.dueDate}, screening_due_at = ${schedule.dueAt},
+        status = case when status = 'RECEIVED' then 'AWAITING_SCREENING' else status end, updated_at = now()
+      where borough = ${borough} and id = ${contactId}`;
+    await updateCase(tx, borough, contactId, { outOfHours: schedule.outOfHours, nextDueAt: schedule.dueAt });
+    await openTask(tx, {
+      borough, caseId: contactId, kind: 'SCREENING_DECISION', title: 'Screening decision by a named person',
+      dueAt: schedule.dueAt, dueDate: schedule.dueDate, createdAt: at,
+      detail: { clockStartsAt: schedule.clockStartsAt, outOfHours: schedule.outOfHours },
+    });
+  });
 }
 
 /** Marks a contact overdue for screening, with a SCREENING_OVERDUE timeline event; idempotent. */
 export async function markScreeningOverdue(sql: Sql, borough: string, contactId: string, dueAt: string, at: string): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`update contacts set status = 'SCREENING_OVERDUE', updated_at = now() where borough = ${borough} and id = ${contactId} and status = 'AWAITING_SCREENING'`;
-    await appendEvent(tx, { borough, contactId, kind: 'SCREENING_OVERDUE', at, actor: 'front-door', detail: { dueAt } });
+    await appendEvent(tx, { borough, caseId: contactId, contactId, kind: 'SCREENING_OVERDUE', at, actor: 'front-door', detail: { dueAt } });
   });
 }
 
@@ -132,18 +147,4 @@ export async function findContact(sql: Sql, boroughs: readonly string[], id: str
 export async function countByIdempotencyKey(sql: Sql, borough: string, idempotencyKey: string): Promise<number> {
   const [row] = await sql<{ count: number }[]>`select count(*)::int as count from contacts where borough = ${borough} and idempotency_key = ${idempotencyKey}`;
   return row?.count ?? 0;
-}
-
-type EventInput = { borough: string; contactId: string; kind: string; at: string; actor: string; detail: Record<string, unknown> };
-
-async function appendEvent(tx: Tx, event: EventInput): Promise<void> {
-  const id = deterministicUuid('event', event.contactId, event.kind);
-  await tx`
-    insert into case_events (id, borough, contact_id, kind, at, actor, detail)
-    values (${id}, ${event.borough}, ${event.contactId}, ${event.kind}, ${event.at}, ${event.actor}, ${tx.json(toJson(event.detail))})
-    on conflict (id) do nothing`;
-}
-
-function toJson(value: unknown): Parameters<Sql['json']>[0] {
-  return JSON.parse(JSON.stringify(value)) as Parameters<Sql['json']>[0];
 }

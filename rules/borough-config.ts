@@ -2,16 +2,100 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseBankHolidayFile, type WorkingCalendar } from './calendar';
-import { parseRuleset, type Ruleset } from './thresholds';
-import { BOROUGH_CODE_PATTERN } from './vocabulary';
+import { contentHash } from './content-hash';
+import { validateRuleset } from './ruleset-validation';
+import type { Ruleset } from './thresholds';
+import {
+  AGENCIES,
+  BOROUGH_CODE_PATTERN,
+  CLOCK_COUNTINGS,
+  ESCALATION_ROLES,
+  ESCALATION_STAGES,
+  ICPC_ANCHORS,
+  TEAM_KINDS,
+  type Agency,
+} from './vocabulary';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:mm');
+const SLUG = /^[a-z][a-z0-9-]{0,39}$/;
+
+const missing = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? `missing: ${what}` : undefined);
+
+/** A clock of hours: office hours only (MASH working hours) or every hour of the day. */
+const ClockSpanSchema = z.strictObject(
+  {
+    hours: z.number().positive('must be more than 0').max(336, 'must be at most 336 hours (two weeks)'),
+    counting: z.enum(CLOCK_COUNTINGS),
+  },
+  { error: missing('every RAG rating needs a clock { "hours", "counting" }') },
+);
+export type ClockSpan = z.infer<typeof ClockSpanSchema>;
+
+const workingDays = (fallback: number, statutoryMax: number, what: string) =>
+  z.number().int('must be a whole number of working days').min(1, 'must be at least 1').max(statutoryMax, `must be at most ${statutoryMax} (${what})`).default(fallback);
+const months = (fallback: number, max: number, what: string) =>
+  z.number().int('must be a whole number of months').min(1, 'must be at least 1').max(max, `must be at most ${max} (${what})`).default(fallback);
+
+/**
+ * The clocks. Where a figure is local practice it has DOMAIN.md's default; where the law sets a maximum (assessment
+ * 45 working days, ICPC 15, first core group 10, reviews 3 then 6 months) a borough may only shorten it.
+ */
+const ClocksSchema = z.strictObject({
+  screeningWorkingDays: z.number().int().min(1).max(30),
+  mash: z
+    .strictObject({ RED: ClockSpanSchema, AMBER: ClockSpanSchema, GREEN: ClockSpanSchema })
+    .default({ RED: { hours: 4, counting: 'OFFICE_HOURS' }, AMBER: { hours: 24, counting: 'OFFICE_HOURS' }, GREEN: { hours: 72, counting: 'CALENDAR_HOURS' } })
+    .superRefine((mash, ctx) => {
+      const order = ['RED', 'AMBER', 'GREEN'] as const;
+      for (let i = 1; i < order.length; i++) {
+        const [faster, slower] = [mash[order[i - 1]!], mash[order[i]!]];
+        if (faster.counting === slower.counting && faster.hours > slower.hours) {
+          ctx.addIssue({ code: 'custom', path: [order[i - 1]!, 'hours'], message: `must not be longer than the ${order[i]} clock (${slower.hours} hours): a more urgent rating never has more time` });
+        }
+      }
+    }),
+  assessmentWorkingDays: workingDays(45, 45, 'the statutory maximum for a single assessment'),
+  icpcWorkingDays: workingDays(15, 15, 'the statutory maximum from the strategy discussion'),
+  icpcAnchor: z.enum(ICPC_ANCHORS).default('FIRST_STRATEGY_DISCUSSION'),
+  coreGroupWorkingDays: workingDays(10, 10, 'the statutory maximum from the ICPC'),
+  firstReviewMonths: months(3, 3, 'the statutory maximum from the ICPC'),
+  subsequentReviewMonths: months(6, 6, 'the statutory maximum between reviews'),
+  cinReviewMonths: months(3, 12, 'a child in need plan is reviewed at least yearly'),
+});
+
+const EscalationLadderSchema = z.strictObject(
+  {
+    counting: z.enum(CLOCK_COUNTINGS),
+    rungs: z
+      .array(
+        z.strictObject({
+          afterHours: z.number().min(0, 'must be 0 (at the deadline) or more'),
+          notify: z.enum(ESCALATION_ROLES),
+        }),
+      )
+      .min(1, 'needs at least one rung (who is told at the deadline)')
+      .superRefine((rungs, ctx) => {
+        rungs.forEach((rung, i) => {
+          const before = rungs[i - 1];
+          if (before && rung.afterHours <= before.afterHours) {
+            ctx.addIssue({ code: 'custom', path: [i, 'afterHours'], message: `must be later than the rung before (${before.afterHours} hours): rungs climb in time order` });
+          }
+        });
+      }),
+  },
+  { error: missing('every stage needs an escalation ladder { "counting", "rungs" }') },
+);
+export type EscalationLadder = z.infer<typeof EscalationLadderSchema>;
+
+/** Agencies every strategy discussion needs whatever the borough adds (Working Together: social care, police, health). */
+export const STATUTORY_STRATEGY_AGENCIES = ['CHILDRENS_SOCIAL_CARE', 'POLICE', 'HEALTH'] as const satisfies readonly Agency[];
 
 /** The settings in `borough-config/<code>/borough.json`. Local practice lives here; law lives in code. */
 export const BoroughSettingsSchema = z
   .object({
     code: z.string().regex(BOROUGH_CODE_PATTERN, 'must be a lower-case slug such as "hf"'),
     name: z.string().min(1),
+    notes: z.array(z.string().min(1)).optional(),
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/London"'),
     officeHours: z
       .object({
@@ -23,20 +107,58 @@ export const BoroughSettingsSchema = z
       .refine((hours) => hours.start < hours.end, { message: 'start must be before end', path: ['end'] }),
     bankHolidays: z.string().regex(/^[a-z-]+$/, 'must name a file in borough-config/bank-holidays, e.g. "england-and-wales"'),
     workingDayCounting: z.enum(['NEXT_WORKING_DAY_IS_DAY_1', 'START_DAY_IS_DAY_1']),
-    clocks: z
-      .object({
-        screeningWorkingDays: z.number().int().min(1).max(30),
-      })
-      .strict(),
+    clocks: ClocksSchema,
+    strategyDiscussion: z.strictObject({
+      requiredAgencies: z
+        .array(z.enum(AGENCIES))
+        .superRefine((agencies, ctx) => {
+          const seen = new Set<string>();
+          agencies.forEach((agency, i) => {
+            if (seen.has(agency)) ctx.addIssue({ code: 'custom', path: [i], message: `${agency} is listed twice` });
+            seen.add(agency);
+          });
+          const absent = STATUTORY_STRATEGY_AGENCIES.filter((agency) => !agencies.includes(agency));
+          if (absent.length) ctx.addIssue({ code: 'custom', path: [], message: `must include ${absent.join(', ')}: every strategy discussion needs social care, police and health` });
+        }),
+    }),
+    escalation: z.record(z.enum(ESCALATION_STAGES), EscalationLadderSchema),
+    caseloadLimit: z.number().int('must be a whole number of cases').min(1, 'must be at least 1').max(100, 'must be at most 100'),
+    teams: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(SLUG, 'must be a lower-case slug such as "locality-north"'),
+          name: z.string().min(1),
+          kind: z.enum(TEAM_KINDS),
+        }),
+      )
+      .min(1, 'needs at least one team')
+      .superRefine((teams, ctx) => {
+        const seen = new Map<string, number>();
+        teams.forEach((team, i) => {
+          const first = seen.get(team.id);
+          if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate team id "${team.id}" (also teams[${first}])` });
+          else seen.set(team.id, i);
+        });
+        if (!teams.some((team) => team.kind === 'LOCALITY')) ctx.addIssue({ code: 'custom', path: [], message: 'needs at least one LOCALITY team (cases are allocated to locality teams)' });
+      }),
+    outOfHours: z.strictObject({
+      service: z.string().min(1),
+      escalationContact: z.string().min(1),
+    }),
   })
   .strict();
 export type BoroughSettings = z.infer<typeof BoroughSettingsSchema>;
 
-/** A borough ready for use: its settings, its working calendar and its current threshold ruleset. */
+/**
+ * A borough ready for use: its settings (with their content hash), its working calendar, and the threshold ruleset
+ * in its folder. That file is the *seed*: the ruleset in force is the published version in PostgreSQL
+ * (db/rulesets.ts `rulesetInForce`), which starts as this file and changes only through the publish lifecycle.
+ */
 export interface Borough {
   code: string;
   name: string;
   settings: BoroughSettings;
+  settingsHash: string;
   calendar: WorkingCalendar;
   ruleset: Ruleset;
   rulesetHash: string;
@@ -57,8 +179,8 @@ const NOT_BOROUGHS = new Set(['bank-holidays']);
 
 /**
  * Reads and validates every borough folder under `dir` (each holding `borough.json` and `thresholds.json`). A new
- * borough is a new folder and nothing else. Reports every problem in every borough at once; never returns a partial
- * registry.
+ * borough is a new folder and nothing else. The ruleset gets the full check (validateRuleset: coverage and conflicts
+ * included). Reports every problem in every borough at once; never returns a partial registry.
  */
 export async function loadBoroughConfigs(dir: string): Promise<BoroughRegistry> {
   const problems: string[] = [];
@@ -89,10 +211,9 @@ export async function loadBoroughConfigs(dir: string): Promise<BoroughRegistry> 
 
     let ruleset: { ruleset: Ruleset; hash: string } | undefined;
     if (rulesJson !== undefined) {
-      const parsed = parseRuleset(rulesJson, rulesFile);
-      if (parsed.ok) ruleset = parsed;
-      else for (const problem of parsed.problems) problems.push(`${rulesFile}: ${problem.path || '(file)'}: ${problem.message}`);
-      if (parsed.ok && parsed.ruleset.borough !== folder) problems.push(`${rulesFile}: borough: is "${parsed.ruleset.borough}" but the folder is "${folder}"; they must match`);
+      const checked = validateRuleset(rulesJson, { borough: folder, source: rulesFile });
+      if (checked.valid) ruleset = checked;
+      else for (const problem of checked.problems) problems.push(`${rulesFile}: ${problem.path || '(file)'}: ${problem.message}`);
     }
 
     let holidays: ReadonlySet<string> | undefined;
@@ -109,6 +230,7 @@ export async function loadBoroughConfigs(dir: string): Promise<BoroughRegistry> 
         name: settings.name,
         settings,
         calendar: { timeZone: settings.timeZone, officeHours: settings.officeHours, bankHolidays: holidays, workingDayCounting: settings.workingDayCounting },
+        settingsHash: contentHash(settings),
         ruleset: ruleset.ruleset,
         rulesetHash: ruleset.hash,
       });

@@ -39,7 +39,8 @@ export interface ContactForRules {
 
 type FactType = 'boolean' | 'number' | 'number or null' | 'indicator list' | 'referrer type' | 'consent status';
 
-const TOXIC_TRIO: readonly ConcernIndicator[] = ['DOMESTIC_ABUSE', 'PARENTAL_SUBSTANCE_MISUSE', 'PARENTAL_MENTAL_HEALTH'];
+/** Domestic abuse, parental substance misuse and parental mental ill health: the 'toxic trio'. */
+export const TOXIC_TRIO: readonly ConcernIndicator[] = ['DOMESTIC_ABUSE', 'PARENTAL_SUBSTANCE_MISUSE', 'PARENTAL_MENTAL_HEALTH'];
 
 /**
  * Every fact a rule may use, with its type and meaning. Ages are whole completed months or years on the London
@@ -253,6 +254,9 @@ function checkConditions(node: Record<string, unknown>, at: string, problems: Ru
   }
   if (group) {
     const children = node[group];
+    if (Array.isArray(children) && children.length === 0) {
+      problems.push({ path: `${at}.${group}`, message: `an empty "${group}" holds for every contact in json-rules-engine: add conditions or remove it` });
+    }
     if (Array.isArray(children)) children.forEach((child, i) => isRecord(child) && checkConditions(child, `${at}.${group}[${i}]`, problems));
     else if (isRecord(children)) checkConditions(children, `${at}.${group}`, problems);
     return;
@@ -419,11 +423,7 @@ export async function evaluateThresholds(ruleset: Ruleset, hash: string, contact
     return { id, name, priority, fired: trace.fired, outcome, explanation, conditions: trace.conditions };
   });
   const fired = ruleset.rules.filter((_, i) => rules[i]?.fired);
-  const winner = fired.reduce<ThresholdRule | undefined>(
-    (best, rule) =>
-      !best || rule.priority > best.priority || (rule.priority === best.priority && rule.outcome.levelOfNeed > best.outcome.levelOfNeed) ? rule : best,
-    undefined,
-  );
+  const winner = pickWinner(fired);
 
   const outcome = winner?.outcome ?? ruleset.default;
   const decidingRuleId = winner?.id ?? 'default';
@@ -445,6 +445,15 @@ export async function evaluateThresholds(ruleset: Ruleset, hash: string, contact
     rulesetVersion: ruleset.version,
     rulesetHash: hash,
   };
+}
+
+/** The hit policy (HIT_POLICY_DESCRIPTION): among fired rules in file order, the one whose outcome is chosen. */
+export function pickWinner(fired: readonly ThresholdRule[]): ThresholdRule | undefined {
+  return fired.reduce<ThresholdRule | undefined>(
+    (best, rule) =>
+      !best || rule.priority > best.priority || (rule.priority === best.priority && rule.outcome.levelOfNeed > best.outcome.levelOfNeed) ? rule : best,
+    undefined,
+  );
 }
 
 /** Flattens a json-rules-engine condition result into leaf traces; a leaf without `result` was not evaluated. */

@@ -92,8 +92,66 @@ export const LEVELS_OF_NEED = [1, 2, 3, 4] as const;
 export type LevelOfNeed = (typeof LEVELS_OF_NEED)[number];
 
 /** Where a contact stands on the front door (grows with the casework path). */
-export const CONTACT_STATUSES = ['RECEIVED', 'AWAITING_SCREENING', 'SCREENING_OVERDUE'] as const;
+export const CONTACT_STATUSES = ['RECEIVED', 'AWAITING_SCREENING', 'SCREENING_OVERDUE', 'SCREENED', 'MASH_ENQUIRY', 'REFERRED', 'CLOSED'] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
 
 /** Borough codes are short lower-case slugs: the folder name under borough-config/. */
 export const BOROUGH_CODE_PATTERN = /^[a-z][a-z0-9-]{1,15}$/;
+
+/** Agencies that take part in multi-agency work (strategy discussions, MASH information requests). */
+export const AGENCIES = [
+  'CHILDRENS_SOCIAL_CARE',
+  'POLICE',
+  'HEALTH',
+  'EDUCATION',
+  'REFERRER',
+  'EARLY_HELP',
+  'PROBATION',
+  'HOUSING',
+  'YOUTH_OFFENDING',
+  'ADULT_MENTAL_HEALTH',
+  'MIDWIFERY',
+  'OTHER',
+] as const;
+export type Agency = (typeof AGENCIES)[number];
+
+/** Stages of a case that run against a deadline, each with its own escalation ladder per borough. */
+export const ESCALATION_STAGES = [
+  'SCREENING',
+  'MASH_ENQUIRY',
+  'AGENCY_REQUEST',
+  'STRATEGY_DISCUSSION',
+  'SECTION_47',
+  'ICPC',
+  'ASSESSMENT',
+  'CORE_GROUP',
+  'REVIEW',
+  'PLAN_ACTION',
+  'POLICE_PROTECTION',
+  'EMERGENCY_PROTECTION_ORDER',
+] as const;
+export type EscalationStage = (typeof ESCALATION_STAGES)[number];
+
+/** Who an escalation ladder notifies. */
+export const ESCALATION_ROLES = [
+  'TEAM_MANAGER',
+  'SERVICE_MANAGER',
+  'HEAD_OF_SERVICE',
+  'DIRECTOR',
+  'MASH_MANAGER',
+  'AGENCY_MASH_LEAD',
+  'OUT_OF_HOURS_MANAGER',
+] as const;
+export type EscalationRole = (typeof ESCALATION_ROLES)[number];
+
+/** How a clock of hours is counted: only office hours (MASH working hours), or every hour of the day. */
+export const CLOCK_COUNTINGS = ['OFFICE_HOURS', 'CALENDAR_HOURS'] as const;
+export type ClockCounting = (typeof CLOCK_COUNTINGS)[number];
+
+/** The kinds of team a borough runs. */
+export const TEAM_KINDS = ['LOCALITY', 'MASH', 'OUT_OF_HOURS', 'EARLY_HELP'] as const;
+export type TeamKind = (typeof TEAM_KINDS)[number];
+
+/** Which strategy discussion the 15-working-day ICPC clock runs from. */
+export const ICPC_ANCHORS = ['FIRST_STRATEGY_DISCUSSION', 'LAST_STRATEGY_DISCUSSION'] as const;
+export type IcpcAnchor = (typeof ICPC_ANCHORS)[number];

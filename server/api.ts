@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from '../api/app';
+import { listenForCaseEvents } from '../api/events';
 import { connectTemporalClient, openDatabaseAndBoroughs } from './infra/boot';
 import { runEntryPoint } from './main';
 
@@ -9,10 +10,11 @@ runEntryPoint('front-door-api', async (env, log) => {
     throw new Error('`npm run api` needs DATABASE_URL and TEMPORAL_ADDRESS set; for a local all-in-one run use `npm start`.');
   }
   const { sql, boroughs } = await openDatabaseAndBoroughs(env, env.DATABASE_URL, log);
-  const { connection, client } = await connectTemporalClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE);
+  const { connection, client } = await connectTemporalClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE, env.PAYLOAD_KEYS);
+  const events = await listenForCaseEvents(sql, (payload) => log.warn({ length: payload.length }, 'ignored a malformed case notice'));
   const app = createApp(
-    { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, now: () => new Date() },
-    { graphiql: env.NODE_ENV !== 'production', logger: log },
+    { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, events, now: () => new Date() },
+    { production: env.NODE_ENV === 'production', logger: log, limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.MAX_REQUEST_BYTES } },
   );
   const server = createServer((request, response) => void app(request, response));
   await new Promise<void>((resolve, reject) => {
@@ -22,6 +24,7 @@ runEntryPoint('front-door-api', async (env, log) => {
   log.info({ url: `http://${env.HOST}:${env.PORT}/graphql` }, 'API listening');
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await events.close();
     await connection.close();
     await sql.end();
   };

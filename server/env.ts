@@ -2,11 +2,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parsePayloadKeys, type EncryptionKey } from './infra/payload-codec';
 
 /** The checkout's root folder (where package.json is). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const DEVELOPMENT_AUTH_SECRET = 'front-door-development-secret-not-for-production-use';
+// A fixed key so a local run's workflow history stays readable across restarts. Never for real data.
+const DEVELOPMENT_PAYLOAD_KEYS = `dev:${Buffer.from('front-door-development-payload-key!').subarray(0, 32).toString('base64')}`;
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const optionalText = z
@@ -38,10 +41,26 @@ const EnvironmentSchema = z
     TEMPORAL_UI_PORT: port(8233),
     AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_AUTH_SECRET),
     AUTH_ISSUER: z.string().min(1).default('front-door'),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+    PAYLOAD_KEYS: z
+      .string()
+      .default(DEVELOPMENT_PAYLOAD_KEYS)
+      .transform((text, ctx): EncryptionKey[] => {
+        try {
+          return parsePayloadKeys(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.AUTH_SECRET === DEVELOPMENT_AUTH_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'must be set to a secret of your own in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.PAYLOAD_KEYS.some((key) => key.id === 'dev')) {
+      ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEYS'], message: 'must be set to keys of your own in production (id:base64 of 32 random bytes)' });
     }
   });
 

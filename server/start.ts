@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
-import { connectTemporalClient, openDatabaseAndBoroughs, startInfrastructure } from './infra/boot';
+import { listenForCaseEvents } from '../api/events';
+import { connectTemporalClient, encryptedDataConverter, openDatabaseAndBoroughs, startInfrastructure } from './infra/boot';
 import { createFrontDoorWorker, installTemporalLogging, stopWorker } from './infra/worker';
 import { runEntryPoint } from './main';
 
@@ -22,18 +23,21 @@ runEntryPoint('front-door', async (env, log) => {
     const { sql, boroughs } = await openDatabaseAndBoroughs(env, infra.databaseUrl, log);
     closers.push(['database pool', () => sql.end()]);
 
+    const { connection, client } = await connectTemporalClient(infra.temporalAddress, env.TEMPORAL_NAMESPACE, env.PAYLOAD_KEYS);
+    closers.push(['client connection', () => connection.close()]);
     const workerConnection = await NativeConnection.connect({ address: infra.temporalAddress });
     closers.push(['worker connection', () => workerConnection.close()]);
-    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities: createActivities({ sql, boroughs }) });
+    const activities = createActivities({ sql, boroughs, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS) });
     const running = worker.run();
     closers.push(['worker', () => stopWorker(worker, running)]);
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
 
-    const { connection, client } = await connectTemporalClient(infra.temporalAddress, env.TEMPORAL_NAMESPACE);
-    closers.push(['client connection', () => connection.close()]);
+    const events = await listenForCaseEvents(sql, (payload) => log.warn({ length: payload.length }, 'ignored a malformed case notice'));
+    closers.push(['case event listener', () => events.close()]);
     const app = createApp(
-      { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, now: () => new Date() },
-      { graphiql: env.NODE_ENV !== 'production', logger: log },
+      { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, events, now: () => new Date() },
+      { production: env.NODE_ENV === 'production', logger: log, limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.MAX_REQUEST_BYTES } },
     );
     const server = createServer((request, response) => void app(request, response));
     await new Promise<void>((resolve, reject) => {

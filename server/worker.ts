@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { openDatabaseAndBoroughs } from './infra/boot';
+import { connectTemporalClient, encryptedDataConverter, openDatabaseAndBoroughs } from './infra/boot';
 import { createFrontDoorWorker, installTemporalLogging, stopWorker } from './infra/worker';
 import { runEntryPoint } from './main';
 
@@ -11,8 +11,10 @@ runEntryPoint('front-door-worker', async (env, log) => {
   }
   installTemporalLogging(log);
   const { sql, boroughs } = await openDatabaseAndBoroughs(env, env.DATABASE_URL, log);
+  const { connection: clientConnection, client } = await connectTemporalClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE, env.PAYLOAD_KEYS);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createFrontDoorWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities: createActivities({ sql, boroughs }) });
+  const activities = createActivities({ sql, boroughs, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const worker = await createFrontDoorWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS) });
   const running = worker.run();
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker running');
   running.catch((error: unknown) => {
@@ -22,6 +24,7 @@ runEntryPoint('front-door-worker', async (env, log) => {
   return async () => {
     await stopWorker(worker, running);
     await connection.close();
+    await clientConnection.close();
     await sql.end();
   };
 });

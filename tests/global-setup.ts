@@ -5,7 +5,9 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
 import { createSql } from '../db/sql';
-import { isCi, parseEnvironment } from '../server/env';
+import { syncSeedRulesets } from '../db/rulesets';
+import { loadBoroughConfigs } from '../rules/borough-config';
+import { isCi, parseEnvironment, projectRoot } from '../server/env';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { startTemporalDevServer } from '../server/infra/temporal-dev-server';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
@@ -46,6 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const sql = createSql(databaseUrl, { max: 1 });
     try {
       await migrate(sql);
+      // The shipped boroughs' rules, published as they are at start-up (throwaway boroughs seed their own).
+      await syncSeedRulesets(sql, await loadBoroughConfigs(path.join(projectRoot, 'borough-config')));
     } finally {
       await sql.end();
     }

@@ -1,6 +1,20 @@
-import { condition, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ConcernIndicator, ConsentStatus, ContactChannel, ContactStatus, LevelOfNeed, Pathway, RagRating, ReferrerType } from '../rules/vocabulary';
+import { referrerFeedback } from '../rules/feedback';
+import {
+  REFERRER_TYPES,
+  type Agency,
+  type ConcernIndicator,
+  type ConsentStatus,
+  type ContactChannel,
+  type ContactStatus,
+  type LevelOfNeed,
+  type Pathway,
+  type RagRating,
+  type ReferrerType,
+} from '../rules/vocabulary';
+import { REFERRAL_PATHWAYS, type ReferralPathway } from './referral';
+import { msUntil, untilDoneOrEscalate } from './shared/clock';
 
 /** A contact as the front door received it: everything the workflow needs even while PostgreSQL is down. */
 export interface ReceivedContact {
@@ -18,22 +32,105 @@ export interface ReceivedContact {
   indicators: ConcernIndicator[];
   summary: string;
   consent: ConsentStatus;
-  /** The borough's threshold ruleset version in force when the contact arrived; the recommendation uses exactly this. */
-  rulesetVersion: number;
+  /**
+   * A threshold ruleset version to evaluate at, or null (the API's choice) for the version in force when the contact
+   * was received, resolved by the activity from PostgreSQL so that receipt never depends on the database.
+   */
+  rulesetVersion: number | null;
 }
 
 export interface ContactWorkflowInput {
   contact: ReceivedContact;
 }
 
-/** One contact's live state, for the case page while a projection catches up. */
+/** Who is taking a step, as the API verified them. */
+export interface Actor {
+  userId: string;
+  roles: readonly string[];
+}
+
+export type ConsentState = 'NOT_SOUGHT' | 'SOUGHT' | 'GIVEN' | 'REFUSED' | 'DISPENSED_WITH';
+export const CONSENT_DISPENSING_REASONS = ['RISK_OF_SIGNIFICANT_HARM', 'UNREASONABLE_DELAY', 'LOSS_OF_EVIDENCE'] as const;
+export type ConsentDispensingReason = (typeof CONSENT_DISPENSING_REASONS)[number];
+
+export interface ScreeningDecisionInput {
+  actor: Actor;
+  pathway: Pathway;
+  levelOfNeed: LevelOfNeed;
+  rag: RagRating;
+  rationale: string;
+  /** Required when the decision differs from the rules' recommendation (pathway, level or RAG). */
+  overrideReason: string | null;
+  /** DfE PrimaryNeedCode (N0–N9); required for a referral (census rule 8610). */
+  primaryNeed: string | null;
+}
+
+export interface ConsentInput {
+  actor: Actor;
+  status: Exclude<ConsentState, 'NOT_SOUGHT'>;
+  /** Required to dispense with consent: one of the lawful reasons. */
+  reason: ConsentDispensingReason | null;
+  note: string;
+}
+
+export interface AgencyRequestInput {
+  actor: Actor;
+  agency: Agency;
+  purpose: string;
+}
+
+export interface AgencyResponseInput {
+  actor: Actor;
+  agency: Agency;
+  summary: string;
+  /** Who at the agency shared the information. */
+  sharedBy: string;
+}
+
+export interface MashDecisionInput {
+  actor: Actor;
+  pathway: Pathway;
+  rationale: string;
+  /** Required while any agency has not responded: why deciding on partial information is right. */
+  partialInformationReason: string | null;
+  primaryNeed: string | null;
+}
+
+export interface EscalateInput {
+  actor: Actor;
+  reason: string;
+}
+
+/** One contact's live state, for the case page while the read model catches up. */
 export interface ContactState {
   status: ContactStatus;
-  recommendation: { levelOfNeed: LevelOfNeed; pathway: Pathway; rag: RagRating; summary: string } | null;
+  recommendation: { levelOfNeed: LevelOfNeed; pathway: Pathway; rag: RagRating; summary: string; decidingRuleId: string } | null;
   screeningDueAt: string | null;
+  consent: ConsentState;
+  decision: (Omit<ScreeningDecisionInput, 'actor'> & { decidedBy: string; decidedAt: string; overridden: boolean }) | null;
+  mash: {
+    rag: RagRating;
+    dueAt: string | null;
+    requests: { agency: Agency; status: 'REQUESTED' | 'RESPONDED' | 'WITHDRAWN'; requestedAt: string }[];
+    decision: { pathway: Pathway; decidedBy: string; decidedAt: string } | null;
+  } | null;
+  urgent: boolean;
+  outcome: Pathway | null;
 }
 
 export const contactStateQuery = defineQuery<ContactState>('contactState');
+/** A named person's screening decision: accepts or overrides the recommendation (an override needs a reason). */
+export const recordScreeningDecision = defineUpdate<ContactState, [ScreeningDecisionInput]>('recordScreeningDecision');
+/** Consent to multi-agency checks: sought, given, refused, or dispensed with (a manager, with a lawful reason). */
+export const recordConsent = defineUpdate<ContactState, [ConsentInput]>('recordConsent');
+/** An out-of-hours escalation: jumps the contact ahead and notifies the borough's ladder at once. */
+export const escalateContact = defineUpdate<ContactState, [EscalateInput]>('escalateContact');
+/** A MASH information request to a partner agency, due with the enquiry's RAG deadline. */
+export const requestAgencyInformation = defineUpdate<ContactState, [AgencyRequestInput]>('requestAgencyInformation');
+/** A partner agency's response to a MASH request. */
+export const recordAgencyResponse = defineUpdate<ContactState, [AgencyResponseInput]>('recordAgencyResponse');
+/** The MASH decision, signed off by a manager; on partial information only with a reason. */
+export const recordMashDecision = defineUpdate<ContactState, [MashDecisionInput]>('recordMashDecision');
 
 /** Workflow id for a contact: one contact id, one workflow, so a retried request never makes a second case. */
 export function contactWorkflowId(contactId: string): string {
@@ -46,37 +143,263 @@ const untilStored = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 } as const;
 
-const { recordContact, recommendScreening, saveRecommendation, scheduleScreening, markScreeningOverdue } = proxyActivities<Activities>(untilStored);
+const act = proxyActivities<Activities>(untilStored);
+
+const PRIMARY_NEED = /^N[0-9]$/;
 
 /**
- * A contact at the front door: stores it, asks the borough's threshold rules (at the version pinned in the input)
- * for a recommendation, stores that with its explanation, sets the screening deadline from the borough calendar,
- * and marks the contact overdue if no screening decision has arrived by then.
+ * A contact at the front door, from receipt to its outcome: stores it; asks the borough's threshold rules (at the
+ * pinned version) for a recommendation; sets the screening clock (out of hours: from the next office opening, with a
+ * handover); waits for a named person's screening decision, escalating up the borough's ladder when it is late;
+ * runs a MASH enquiry when decided (RAG clock, agency requests chased and escalated, manager-signed decision); then
+ * closes the contact (no further action, advice, universal services, early help) or refers each child on to their
+ * episode. Every human step is an update with a validator, so the caller hears at once whether it was accepted.
  */
 export async function contactWorkflow({ contact }: ContactWorkflowInput): Promise<void> {
-  const state: ContactState = { status: 'RECEIVED', recommendation: null, screeningDueAt: null };
-  setHandler(contactStateQuery, () => state);
   const { contactId, borough } = contact;
+  const state: ContactState = {
+    status: 'RECEIVED', recommendation: null, screeningDueAt: null, consent: contact.consent, decision: null, mash: null, urgent: false, outcome: null,
+  };
+  let consentChanges = 0;
+  const storedRequests = new Set<Agency>();
+  const mashStarted = () => condition(() => state.mash?.dueAt != null);
+  // Steps persisted in the background of an update; the workflow waits for all of them before it ends.
+  const pending = new Set<Promise<unknown>>();
+  const inBackground = (work: Promise<unknown>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const watched = (stage: string, dueAt: string, reason: string, subject?: string) => ({ borough, caseId: contactId, contactId, stage, dueAt, reason, subject });
 
-  await recordContact(contact);
+  setHandler(contactStateQuery, () => state);
+  setHandler(recordScreeningDecision, (input) => {
+    const overridden = input.pathway !== state.recommendation!.pathway || input.levelOfNeed !== state.recommendation!.levelOfNeed || input.rag !== state.recommendation!.rag;
+    const { actor, ...decided } = input;
+    state.decision = { ...decided, decidedBy: actor.userId, decidedAt: new Date().toISOString(), overridden };
+    // MASH steps may follow at once: they queue until the enquiry's clock is set.
+    if (input.pathway === 'MASH_ENQUIRY') state.mash = { rag: input.rag, dueAt: null, requests: [], decision: null };
+    return state;
+  }, { validator: (input: ScreeningDecisionInput) => validateScreeningDecision(state, input) });
+  setHandler(recordConsent, (input) => {
+    state.consent = input.status;
+    const sequence = ++consentChanges;
+    inBackground(act.storeConsent({
+      borough, contactId, sequence, status: input.status, reason: input.reason, note: input.note.trim(), recordedBy: input.actor.userId,
+      authorisedBy: input.status === 'DISPENSED_WITH' ? input.actor.userId : null, at: new Date().toISOString(),
+    }));
+    return state;
+  }, { validator: (input: ConsentInput) => validateConsent(state, input) });
+  setHandler(escalateContact, (input) => {
+    state.urgent = true;
+    inBackground(escalateNow(input));
+    return state;
+  }, { validator: (input: EscalateInput) => {
+    if (isFinished(state)) refuse('InvalidState', 'This contact has already been decided and closed or referred; escalate the child\'s case instead.');
+    requireText(input.reason, 'reason', 10);
+  } });
+  setHandler(requestAgencyInformation, (input) => {
+    const requestedAt = new Date().toISOString();
+    state.mash!.requests.push({ agency: input.agency, status: 'REQUESTED', requestedAt });
+    inBackground(chaseAgency(input, requestedAt));
+    return state;
+  }, { validator: (input: AgencyRequestInput) => validateAgencyRequest(state, input) });
+  setHandler(recordAgencyResponse, (input) => {
+    const request = state.mash!.requests.find((r) => r.agency === input.agency)!;
+    request.status = 'RESPONDED';
+    const response = {
+      borough, contactId, agency: input.agency, summary: input.summary.trim(), sharedBy: input.sharedBy.trim(),
+      consentBasis: consentBasis(state.consent), recordedBy: input.actor.userId, at: new Date().toISOString(),
+    };
+    inBackground((async () => {
+      await condition(() => storedRequests.has(input.agency));
+      await act.storeAgencyResponse(response);
+    })());
+    return state;
+  }, { validator: (input: AgencyResponseInput) => {
+    if (state.mash === null || state.mash.decision !== null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
+    const request = state.mash.requests.find((r) => r.agency === input.agency);
+    if (!request) refuse('InvalidState', `No information was requested from ${input.agency}; request it first.`);
+    if (request.status !== 'REQUESTED') refuse('InvalidState', `${input.agency} has already responded.`);
+    requireText(input.summary, 'summary', 3);
+    requireText(input.sharedBy, 'sharedBy', 2);
+  } });
+  setHandler(recordMashDecision, (input) => {
+    for (const request of state.mash!.requests) if (request.status === 'REQUESTED') request.status = 'WITHDRAWN';
+    state.mash!.decision = { pathway: input.pathway, decidedBy: input.actor.userId, decidedAt: new Date().toISOString() };
+    const stored = {
+      borough, contactId, pathway: input.pathway, rationale: input.rationale.trim(), decidedBy: input.actor.userId, signedOffBy: input.actor.userId,
+      partialInformationReason: input.partialInformationReason?.trim() || null, at: state.mash!.decision.decidedAt,
+    };
+    inBackground((async () => {
+      await mashStarted();
+      await act.storeMashDecision(stored);
+    })());
+    if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
+    return state;
+  }, { validator: (input: MashDecisionInput) => validateMashDecision(state, input) });
 
-  const recommendation = await recommendScreening({ contact });
-  await saveRecommendation({ contactId, borough, recommendation });
-  state.recommendation = { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, summary: recommendation.summary };
+  async function escalateNow(input: EscalateInput): Promise<void> {
+    const at = new Date().toISOString();
+    await act.updateCaseFields({ borough, caseId: contactId, fields: { urgent: true } });
+    const stage = state.status === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : 'SCREENING';
+    const [first] = await act.escalationPlan({ borough, stage, dueAt: at });
+    await act.escalate({ borough, caseId: contactId, contactId, stage, subject: `manual:${input.actor.userId}`, rung: 0, notify: first?.notify ?? 'OUT_OF_HOURS_MANAGER', dueAt: at, at, reason: input.reason.trim(), raisedBy: input.actor.userId });
+  }
 
-  const screening = await scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
+  async function chaseAgency(input: AgencyRequestInput, requestedAt: string): Promise<void> {
+    await mashStarted();
+    const dueAt = state.mash!.dueAt!;
+    await act.storeAgencyRequest({ borough, contactId, agency: input.agency, requestedBy: input.actor.userId, requestedAt, purpose: input.purpose.trim(), consentBasis: consentBasis(state.consent), dueAt });
+    storedRequests.add(input.agency);
+    const request = () => state.mash!.requests.find((r) => r.agency === input.agency)!;
+    await untilDoneOrEscalate(() => request().status !== 'REQUESTED', watched('AGENCY_REQUEST', dueAt, `${input.agency} has not responded to the MASH information request`, input.agency));
+  }
+
+  async function handOverAt(clockStartsAt: string): Promise<void> {
+    await condition(() => isFinished(state), msUntil(clockStartsAt));
+    if (isFinished(state)) return;
+    await act.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: false } });
+    await act.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'HANDED_OVER_TO_DAY_TEAM', at: new Date().toISOString(), actor: 'front-door' });
+  }
+
+  // 1. Record, recommend, and start the screening clock.
+  await act.recordContact(contact);
+  const recommendation = await act.recommendScreening({ contact });
+  await act.saveRecommendation({ contactId, borough, recommendation });
+  state.recommendation = { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, summary: recommendation.summary, decidingRuleId: recommendation.decidingRuleId };
+  const screening = await act.scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
   state.status = 'AWAITING_SCREENING';
   state.screeningDueAt = screening.dueAt;
+  if (screening.outOfHours) inBackground(handOverAt(screening.clockStartsAt));
 
-  const decided = await condition(() => false, msUntil(screening.dueAt));
-  if (!decided) {
-    await markScreeningOverdue({ contactId, borough, dueAt: screening.dueAt, at: new Date().toISOString() });
-    state.status = 'SCREENING_OVERDUE';
+  // 2. A named person decides; late decisions escalate up the ladder.
+  await untilDoneOrEscalate(() => state.decision !== null, {
+    ...watched('SCREENING', screening.dueAt, 'No screening decision by the deadline'),
+    onOverdue: async () => {
+      await act.markScreeningOverdue({ contactId, borough, dueAt: screening.dueAt, at: new Date().toISOString() });
+      state.status = 'SCREENING_OVERDUE';
+    },
+  });
+  const decision = state.decision!;
+  await act.storeScreeningDecision({
+    borough, contactId, pathway: decision.pathway, levelOfNeed: decision.levelOfNeed, rag: decision.rag, rationale: decision.rationale.trim(),
+    overridden: decision.overridden, overrideReason: decision.overrideReason?.trim() || null, primaryNeed: decision.primaryNeed, decidedBy: decision.decidedBy,
+    decidedAt: decision.decidedAt, recommendedPathway: recommendation.pathway, recommendationRuleId: recommendation.decidingRuleId,
+    feedback: referrerFeedback(contact.referrer.type, decision.pathway, decision.rationale.trim()),
+  });
+  state.status = 'SCREENED';
+
+  // 3. A MASH enquiry, when decided, ends in its own decision.
+  let outcome = decision.pathway;
+  if (outcome === 'MASH_ENQUIRY') {
+    const mash = await act.beginMashEnquiry({ borough, contactId, rag: decision.rag, from: decision.decidedAt, actor: decision.decidedBy });
+    state.status = 'MASH_ENQUIRY';
+    state.mash!.dueAt = mash.dueAt;
+    if (decision.rag === 'RED') inBackground(passRedEnquiryOutOfHours(mash.officeCloseAt));
+    await untilDoneOrEscalate(() => state.mash!.decision !== null, watched('MASH_ENQUIRY', mash.dueAt, `No MASH decision on this ${decision.rag} enquiry by its deadline`));
+    outcome = state.mash!.decision!.pathway;
   }
-  // The screening decision and everything after it arrive as updates (the casework path); until then the contact waits.
-  await condition(() => false);
+
+  // 4. Close at the front door, or refer each child on to their episode.
+  state.outcome = outcome;
+  const at = new Date().toISOString();
+  if (isReferral(outcome)) {
+    await act.referToEpisodes({
+      referrals: contact.children.map((child, childPosition) => ({
+        borough, contactId, contactReference: contact.reference, childPosition, child, referralAt: at, pathway: outcome,
+        levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy: state.mash?.decision?.decidedBy ?? decision.decidedBy,
+        rationale: decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
+      })),
+    });
+    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decision.decidedBy });
+    state.status = 'REFERRED';
+  } else {
+    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decision.decidedBy });
+    state.status = 'CLOSED';
+  }
+  await condition(() => pending.size === 0);
+
+  async function passRedEnquiryOutOfHours(officeCloseAt: string): Promise<void> {
+    if (await condition(() => state.mash!.decision !== null, msUntil(officeCloseAt))) return;
+    await act.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: true } });
+    await act.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'PASSED_TO_OUT_OF_HOURS_TEAM', at: new Date().toISOString(), actor: 'front-door', detail: { reason: 'RED enquiry still open at the close of office hours' } });
+  }
 }
 
-function msUntil(isoInstant: string): number {
-  return Math.max(0, Date.parse(isoInstant) - Date.now());
+function validateScreeningDecision(state: ContactState, input: ScreeningDecisionInput): void {
+  if (state.recommendation === null || state.status === 'RECEIVED') refuse('InvalidState', 'The rules have not yet recommended on this contact; try again in a moment.');
+  if (state.decision !== null) refuse('InvalidState', `A screening decision was already made by ${state.decision.decidedBy}.`);
+  requireText(input.rationale, 'rationale', 10);
+  const rec = state.recommendation;
+  const overridden = input.pathway !== rec.pathway || input.levelOfNeed !== rec.levelOfNeed || input.rag !== rec.rag;
+  if (overridden && !input.overrideReason?.trim()) {
+    refuse('BadInput', `overrideReason: the decision differs from the recommendation (${rec.pathway}, level ${rec.levelOfNeed}, ${rec.rag}); say why.`);
+  }
+  if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') {
+    refuse('BadInput', 'pathway: early help is voluntary and needs the family\'s consent; record consent as GIVEN first, or choose another pathway.');
+  }
+  if (input.pathway === 'MASH_ENQUIRY' && input.rag === 'GREEN' && state.consent === 'REFUSED') {
+    refuse('BadInput', 'pathway: consent was refused on a GREEN case, so multi-agency checks must stop; choose another pathway, or a manager may dispense with consent if the law allows.');
+  }
+  if (isReferral(input.pathway) && (!input.primaryNeed || !PRIMARY_NEED.test(input.primaryNeed))) {
+    refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+  }
+}
+
+function validateConsent(state: ContactState, input: ConsentInput): void {
+  if (isFinished(state)) refuse('InvalidState', 'This contact is closed or referred; record consent on the child\'s case.');
+  requireText(input.note, 'note', 3);
+  if (input.status === 'DISPENSED_WITH') {
+    if (!input.actor.roles.includes('manager')) refuse('BadInput', 'Only a manager may authorise dispensing with consent.');
+    if (!input.reason) refuse('BadInput', `reason: dispensing with consent needs a lawful reason (${CONSENT_DISPENSING_REASONS.join(', ')}).`);
+  } else if (input.reason) {
+    refuse('BadInput', 'reason: a lawful reason is given only when dispensing with consent.');
+  }
+}
+
+function validateAgencyRequest(state: ContactState, input: AgencyRequestInput): void {
+  if (state.mash === null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
+  if (state.mash.decision !== null) refuse('InvalidState', 'The MASH decision has been made.');
+  if (state.mash.requests.some((r) => r.agency === input.agency)) refuse('InvalidState', `Information has already been requested from ${input.agency}.`);
+  if (state.consent === 'REFUSED' && state.mash.rag === 'GREEN') refuse('InvalidState', 'Consent was refused on a GREEN enquiry: multi-agency checks stop.');
+  if (state.consent === 'NOT_SOUGHT' || state.consent === 'SOUGHT') {
+    refuse('InvalidState', 'Consent to multi-agency checks has not been given: record it as GIVEN, or a manager may dispense with it for a lawful reason.');
+  }
+  requireText(input.purpose, 'purpose', 5);
+}
+
+function validateMashDecision(state: ContactState, input: MashDecisionInput): void {
+  if (state.mash === null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
+  if (state.mash.decision !== null) refuse('InvalidState', 'The MASH decision has already been made.');
+  if (!input.actor.roles.includes('manager')) refuse('BadInput', 'A MASH decision needs a manager\'s sign-off: a manager must record it.');
+  if (input.pathway === 'MASH_ENQUIRY') refuse('BadInput', 'pathway: a MASH decision must choose where the case goes next, not another MASH enquiry.');
+  requireText(input.rationale, 'rationale', 10);
+  const outstanding = state.mash.requests.filter((r) => r.status === 'REQUESTED').map((r) => r.agency);
+  if (outstanding.length > 0 && !input.partialInformationReason?.trim()) {
+    refuse('BadInput', `partialInformationReason: ${outstanding.join(', ')} ha${outstanding.length === 1 ? 's' : 've'} not responded; say why deciding on partial information is right.`);
+  }
+  if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') refuse('BadInput', 'pathway: early help needs the family\'s consent; record it first.');
+  if (isReferral(input.pathway) && input.primaryNeed !== null && !PRIMARY_NEED.test(input.primaryNeed)) refuse('BadInput', 'primaryNeed: must be a DfE primary need code N0–N9.');
+  if (isReferral(input.pathway) && !input.primaryNeed && !state.decision?.primaryNeed) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+}
+
+function isReferral(pathway: Pathway): pathway is ReferralPathway {
+  return (REFERRAL_PATHWAYS as readonly Pathway[]).includes(pathway);
+}
+
+function isFinished(state: ContactState): boolean {
+  return state.status === 'CLOSED' || state.status === 'REFERRED';
+}
+
+function consentBasis(consent: ConsentState): string {
+  return consent === 'GIVEN' ? 'CONSENT_GIVEN' : consent === 'DISPENSED_WITH' ? 'CONSENT_DISPENSED_WITH' : 'NO_CONSENT';
+}
+
+function requireText(value: string, field: string, min: number): void {
+  if (value.trim().length < min) refuse('BadInput', `${field}: must say something (at least ${min} characters).`);
+}
+
+/** Rejects an update with a reason the caller can act on; `type` decides the API's error code. */
+function refuse(type: 'BadInput' | 'InvalidState', message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }

@@ -4,31 +4,15 @@ import { z } from 'zod';
 import { findContact, type ContactRecord, type StoredRecommendation } from '../../db/contacts';
 import { contactIdFor, contactReference } from '../../db/ids';
 import { contentHash } from '../../rules/content-hash';
-import {
-  CONCERN_INDICATORS,
-  CONSENT_STATUSES,
-  CONTACT_CHANNELS,
-  CONTACT_STATUSES,
-  PATHWAYS,
-  RAG_RATINGS,
-  REFERRER_TYPE_NAMES,
-} from '../../rules/vocabulary';
+import type { CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
 import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
+import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
 const CONTACT_WRITERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
-
-// ---- enums (from the shared vocabulary, so the schema and the rules can never disagree) ----
-const ConcernIndicatorEnum = builder.enumType('ConcernIndicator', { values: CONCERN_INDICATORS, description: 'A structured concern recorded on a contact.' });
-const ReferrerTypeEnum = builder.enumType('ReferrerType', { values: REFERRER_TYPE_NAMES, description: 'Who made the contact; each maps to a DfE CIN census referral source code.' });
-const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES, description: 'Consent to multi-agency checks as known on receipt.' });
-const ContactChannelEnum = builder.enumType('ContactChannel', { values: CONTACT_CHANNELS });
-const ContactStatusEnum = builder.enumType('ContactStatus', { values: CONTACT_STATUSES });
-const PathwayEnum = builder.enumType('Pathway', { values: PATHWAYS, description: 'A screening outcome, from least to most intervention.' });
-const RagEnum = builder.enumType('RagRating', { values: RAG_RATINGS });
 
 // ---- input ----
 const ReferrerInput = builder.inputType('ReferrerInput', {
@@ -213,7 +197,7 @@ const Contact = builder.objectRef<ContactRecord>('Contact').implement({
     indicators: t.field({ type: [ConcernIndicatorEnum], resolve: (c) => c.indicators as (typeof CONCERN_INDICATORS)[number][] }),
     summary: t.exposeString('summary'),
     consent: t.field({ type: ConsentStatusEnum, resolve: (c) => c.consent as (typeof CONSENT_STATUSES)[number] }),
-    rulesetVersion: t.exposeInt('rulesetVersion', { description: 'The ruleset version pinned when the contact arrived.' }),
+    rulesetVersion: t.exposeInt('rulesetVersion', { nullable: true, description: 'The ruleset version that recommended (the one in force when the contact arrived); null until the rules have run.' }),
     recommendation: t.field({ type: Recommendation, nullable: true, description: 'Null until the rules have run (moments after receipt).', resolve: (c) => c.recommendation }),
     screening: t.field({ type: ScreeningClock, nullable: true, description: 'Null until the deadline is set.', resolve: (c) => (c.screeningDueAt ? c : null) }),
   }),
@@ -279,7 +263,7 @@ builder.mutationField('receiveContact', (t) =>
         indicators: input.indicators,
         summary: input.summary.trim(),
         consent: input.consent,
-        rulesetVersion: borough.ruleset.version,
+        rulesetVersion: null,
       };
 
       try {

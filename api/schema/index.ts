@@ -1,9 +1,15 @@
 // The schema: one module per entity, each registering its types, queries and mutations on the builder.
 import './scalars';
+import './enums';
 import './me';
 import './contact';
+import './front-door';
+import './case';
+import './ruleset';
+import './borough';
 import { lexicographicSortSchema } from 'graphql';
+import { withAudit } from '../audit';
 import { builder } from '../builder';
 
-/** The executable schema, sorted so the printed SDL diff shows every API change in one place. */
-export const schema = lexicographicSortSchema(builder.toSchema());
+/** The executable schema, sorted so the printed SDL diff shows every API change in one place, and audited. */
+export const schema = withAudit(lexicographicSortSchema(builder.toSchema()));

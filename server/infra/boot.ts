@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../db/embedded';
+import { syncBoroughSettings } from '../../db/borough-settings';
 import { migrate } from '../../db/migrate';
+import { syncSeedRulesets } from '../../db/rulesets';
 import { createSql, type Sql } from '../../db/sql';
 import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-config';
 import { isCi, type Environment } from '../env';
 import { resolveTemporalCli } from './temporal-cli';
+import { EncryptionCodec, type EncryptionKey } from './payload-codec';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-dev-server';
 
 /** PostgreSQL and Temporal: connected to the configured ones, or started here for a local run. */
@@ -72,6 +76,10 @@ export async function openDatabaseAndBoroughs(env: Environment, databaseUrl: str
   try {
     const applied = await migrate(sql);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
+    // Each borough's thresholds.json is the seed of its published rules; settings changes are versioned too.
+    const seeded = (await syncSeedRulesets(sql, boroughs)).filter((r) => r.seeded);
+    if (seeded.length > 0) log.info({ seeded }, 'threshold rulesets seeded from borough-config');
+    await syncBoroughSettings(sql, boroughs);
   } catch (error) {
     await sql.end();
     throw error;
@@ -79,8 +87,13 @@ export async function openDatabaseAndBoroughs(env: Environment, databaseUrl: str
   return { sql, boroughs };
 }
 
-/** A Temporal client for the configured namespace. */
-export async function connectTemporalClient(address: string, namespace: string): Promise<{ connection: Connection; client: Client }> {
+/** A Temporal client for the configured namespace, encrypting every payload it sends and decrypting what it reads. */
+export async function connectTemporalClient(address: string, namespace: string, keys: readonly EncryptionKey[]): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect({ address });
-  return { connection, client: new Client({ connection, namespace }) };
+  return { connection, client: new Client({ connection, namespace, dataConverter: encryptedDataConverter(keys) }) };
+}
+
+/** The data converter every Front Door client and worker uses: JSON payloads, encrypted with AES-256-GCM. */
+export function encryptedDataConverter(keys: readonly EncryptionKey[]): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [new EncryptionCodec(keys)] };
 }

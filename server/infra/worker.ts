@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Activities } from '../../activities';
 
@@ -37,6 +38,8 @@ export async function createFrontDoorWorker(options: {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Must match the clients' (see encryptedDataConverter). */
+  dataConverter: { payloadCodecs: PayloadCodec[] };
   workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<Worker> {
   return Worker.create({
@@ -44,6 +47,7 @@ export async function createFrontDoorWorker(options: {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
 }

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../api/auth';
 import { countByIdempotencyKey } from '../../db/contacts';
+import { rulesetInForce } from '../../db/rulesets';
 import { contactIdFor } from '../../db/ids';
 import { contactWorkflowId } from '../../workflows/contact';
 import { eventually, startStack, type TestStack } from '../support/stack';
@@ -90,10 +91,11 @@ describe('receiving a contact', () => {
       receivedBy: `worker-${borough}`,
       referrer: { type: 'HEALTH_VISITOR', referralSourceCode: '3B' },
       children: [{ firstName: 'Ava', dateOfBirth: '2026-08-20', expectedDateOfBirth: null }],
-      rulesetVersion: stack.boroughs.get(borough)!.ruleset.version,
+      rulesetVersion: (await rulesetInForce(stack.sql, borough, new Date('2026-11-20T16:30:00Z'))).version,
     });
     // Injury to a baby under one: the most serious threshold in every borough.
-    expect(contact.recommendation).toMatchObject({ levelOfNeed: 4, pathway: 'STRATEGY_DISCUSSION', rag: 'RED', decidingRuleId: 'inj-u1', rulesetHash: stack.boroughs.get(borough)!.rulesetHash });
+    const inForce = await rulesetInForce(stack.sql, borough, new Date('2026-11-20T16:30:00Z'));
+    expect(contact.recommendation).toMatchObject({ levelOfNeed: 4, pathway: 'STRATEGY_DISCUSSION', rag: 'RED', decidingRuleId: 'inj-u1', rulesetVersion: inForce.version, rulesetHash: inForce.hash });
     expect(contact.recommendation!.summary).toContain('rule inj-u1');
     const decidingRule = contact.recommendation!.rules.find((rule) => rule.id === 'inj-u1')!;
     expect(decidingRule.fired).toBe(true);

@@ -6,14 +6,20 @@ import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap 
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { signToken, type Role } from '../../api/auth';
-import { createApp } from '../../api/app';
+import { createApp, type ApiLimits } from '../../api/app';
+import { listenForCaseEvents } from '../../api/events';
+import { syncSeedRulesets } from '../../db/rulesets';
 import { createSql, type Sql } from '../../db/sql';
 import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-config';
 import { projectRoot } from '../../server/env';
-import { createLogger } from '../../server/logger';
+import { encryptedDataConverter } from '../../server/infra/boot';
+import { createLogger, type Logger } from '../../server/logger';
 import { createFrontDoorWorker, installTemporalLogging, stopWorker, workflowsPath } from '../../server/infra/worker';
 
 export const AUTH = { secret: 'test-secret-test-secret-test-secret-0001', issuer: 'front-door' };
+/** The payload key the test stack encrypts workflow history with. */
+export const TEST_PAYLOAD_KEYS = [{ id: 'test-2026', key: Buffer.alloc(32, 7) }];
+const dataConverter = encryptedDataConverter(TEST_PAYLOAD_KEYS);
 export const logger = createLogger('silent', 'test');
 installTemporalLogging(createLogger('error', 'temporal-sdk'));
 
@@ -49,25 +55,27 @@ export interface GraphQLResult<T> {
  * A whole Front Door against the run's real PostgreSQL and Temporal (or those given): a worker on a task queue of
  * its own, and the API on a real HTTP port.
  */
-export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date } = {}): Promise<TestStack> {
+export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date; production?: boolean; limits?: Partial<ApiLimits>; logger?: Logger; temporalAddress?: string } = {}): Promise<TestStack> {
   const sql = createSql(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
   const boroughs = await loadBoroughConfigs(options.boroughConfigDir ?? path.join(projectRoot, 'borough-config'));
+  await syncSeedRulesets(sql, boroughs);
   const taskQueue = `test-${randomUUID()}`;
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
 
   const workerConnection = await NativeConnection.connect({ address });
-  const activities = createActivities({ sql, boroughs });
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter });
+  const activities = createActivities({ sql, boroughs, temporal, taskQueue });
   const startWorker = async () => {
-    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: 'default', taskQueue, activities, workflowBundle: await workflowBundle() });
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: 'default', taskQueue, activities, dataConverter, workflowBundle: await workflowBundle() });
     return { worker, running: worker.run() };
   };
   let current = await startWorker();
 
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const events = await listenForCaseEvents(sql, () => {});
   const app = createApp(
-    { sql, temporal, temporalConnection: connection, taskQueue, boroughs, auth: AUTH, now: options.now ?? (() => new Date()) },
-    { graphiql: false, logger },
+    { sql, temporal, temporalConnection: connection, taskQueue, boroughs, auth: AUTH, events, now: options.now ?? (() => new Date()) },
+    { production: options.production ?? false, logger: options.logger ?? logger, limits: options.limits },
   );
   const server: Server = createServer((request, response) => void app(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -96,6 +104,7 @@ export async function startStack(options: { databaseUrl?: string; boroughConfigD
     },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.close();
       await stopWorker(current.worker, current.running);
       await connection.close();
       await workerConnection.close();

@@ -28,9 +28,16 @@ describe('parseEnvironment', () => {
     expect((caught as Error).message).toContain('AUTH_SECRET: must be at least 32 characters');
   });
 
-  it('refuses the development secret in production', () => {
+  it('refuses the development secret and payload key in production', () => {
     expect(() => parseEnvironment({ NODE_ENV: 'production' })).toThrow('AUTH_SECRET: must be set to a secret of your own in production');
-    expect(parseEnvironment({ NODE_ENV: 'production', AUTH_SECRET: 'p'.repeat(40) }).NODE_ENV).toBe('production');
+    expect(() => parseEnvironment({ NODE_ENV: 'production', AUTH_SECRET: 'p'.repeat(40) })).toThrow('PAYLOAD_KEYS: must be set to keys of your own in production');
+    const keys = `2026:${Buffer.alloc(32, 1).toString('base64')},2025:${Buffer.alloc(32, 2).toString('base64')}`;
+    const env = parseEnvironment({ NODE_ENV: 'production', AUTH_SECRET: 'p'.repeat(40), PAYLOAD_KEYS: keys });
+    expect(env.PAYLOAD_KEYS.map((key) => key.id)).toEqual(['2026', '2025']);
+  });
+
+  it('reports bad payload keys with what to fix', () => {
+    expect(() => parseEnvironment({ PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toThrow('PAYLOAD_KEYS: key "k1" must decode to 32 bytes (openssl rand -base64 32); it is 5');
   });
 
   it('accepts a postgres URL', () => {

@@ -1,0 +1,92 @@
+import type { Client } from '@temporalio/client';
+import { closeContactCase, insertAgencyRequest, insertAgencyResponse, insertConsent, insertMashDecision, insertScreeningDecision, startMashEnquiry, type ScreeningDecisionRecord } from '../db/front-door';
+import { deterministicUuid } from '../db/ids';
+import type { Sql } from '../db/sql';
+import type { BoroughRegistry } from '../rules/borough-config';
+import { addOfficeHours, addWorkingDays, localDateOf } from '../rules/calendar';
+import type { RagRating } from '../rules/vocabulary';
+import { EPISODE_WORKFLOW_TYPE, episodeWorkflowId, referralSignal, type EpisodeWorkflowInput, type Referral } from '../workflows/referral';
+
+/** A child's identity across contacts within a borough: names (case- and space-insensitive) and date of birth. */
+export function childIdFor(borough: string, child: { firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }): string {
+  const norm = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
+  return deterministicUuid('child', borough, norm(child.firstName), norm(child.lastName), child.dateOfBirth ?? `expected:${child.expectedDateOfBirth ?? ''}`);
+}
+
+/**
+ * Activities of the front door (screening, consent, MASH, closing or referring a contact). Each is idempotent.
+ * `temporal` is used only to hand referrals to each child's episode workflow.
+ */
+export function createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }: { sql: Sql; boroughs: BoroughRegistry; temporal: Client; taskQueue: string }) {
+  return {
+    /** Stores a screening decision, closes the screening task, and prepares the referrer's feedback. */
+    async storeScreeningDecision(decision: ScreeningDecisionRecord): Promise<void> {
+      await insertScreeningDecision(sql, decision);
+    },
+
+    /** Stores a change of consent (the n-th change of this contact's consent; idempotent). */
+    async storeConsent(change: Parameters<typeof insertConsent>[1]): Promise<void> {
+      await insertConsent(sql, change);
+    },
+
+    /**
+     * Starts a MASH enquiry: computes its deadline from the RAG clock in the borough's settings (office or calendar
+     * hours from `from`) and, for a RED enquiry, the close of the office day by which it passes to the out-of-hours
+     * team if still open. Stores the stage, deadline and MASH decision task.
+     */
+    async beginMashEnquiry({ borough: code, contactId, rag, from, actor }: { borough: string; contactId: string; rag: RagRating; from: string; actor: string }): Promise<{ dueAt: string; dueDate: string; officeCloseAt: string }> {
+      const borough = boroughs.get(code)!;
+      const clock = borough.settings.clocks.mash[rag];
+      const start = new Date(from);
+      const due = clock.counting === 'OFFICE_HOURS' ? addOfficeHours(start, clock.hours, borough.calendar) : new Date(start.getTime() + clock.hours * 3_600_000);
+      const dueAt = due.toISOString();
+      const dueDate = localDateOf(due, borough.calendar);
+      await startMashEnquiry(sql, { borough: code, contactId, rag, dueAt, dueDate, at: from, actor });
+      return { dueAt, dueDate, officeCloseAt: addWorkingDays(start, 0, borough.calendar).dueAt.toISOString() };
+    },
+
+    /** Stores an information request to an agency. */
+    async storeAgencyRequest(request: Parameters<typeof insertAgencyRequest>[1]): Promise<void> {
+      await insertAgencyRequest(sql, request);
+    },
+
+    /** Stores an agency's response. */
+    async storeAgencyResponse(response: Parameters<typeof insertAgencyResponse>[1]): Promise<void> {
+      await insertAgencyResponse(sql, response);
+    },
+
+    /** Stores the MASH decision. */
+    async storeMashDecision(decision: Parameters<typeof insertMashDecision>[1]): Promise<void> {
+      await insertMashDecision(sql, decision);
+    },
+
+    /** Closes the contact's front-door case with its outcome. */
+    async closeContact(closure: Parameters<typeof closeContactCase>[1]): Promise<void> {
+      await closeContactCase(sql, closure);
+    },
+
+    /**
+     * Hands each child's referral to that child's episode workflow: joins the open episode, or starts one
+     * (signal-with-start on one workflow id per child). Safe to repeat: a repeated signal carries the same contact
+     * and child, which the episode ignores. Returns the episode workflow ids.
+     */
+    async referToEpisodes({ referrals }: { referrals: Omit<Referral, 'childId'>[] }): Promise<string[]> {
+      const ids: string[] = [];
+      for (const referral of referrals) {
+        const childId = childIdFor(referral.borough, referral.child);
+        const workflowId = episodeWorkflowId(childId);
+        const input: EpisodeWorkflowInput = { borough: referral.borough, childId };
+        await temporal.workflow.signalWithStart(EPISODE_WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId,
+          args: [input],
+          signal: referralSignal,
+          signalArgs: [{ ...referral, childId }],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+        ids.push(workflowId);
+      }
+      return ids;
+    },
+  };
+}

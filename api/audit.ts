@@ -1,0 +1,77 @@
+import { defaultFieldResolver, GraphQLError, type GraphQLSchema } from 'graphql';
+import { appendAudit, type AuditEntry } from '../db/audit';
+import type { ApiContext } from './context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NOT_CASE_DATA = new Set(['me']);
+
+/**
+ * Wraps every root query, mutation and subscription field so each call by a signed-in caller appends audit rows:
+ * who, their roles, the operation, READ or WRITE, each case it touched (ids in its arguments and in its result),
+ * the outcome (OK or the error code) and the stated purpose (`X-Purpose` header). New operations are audited
+ * without anyone having to remember. A failure to write the audit is logged (ids only), never shown to the caller.
+ */
+export function withAudit(schema: GraphQLSchema): GraphQLSchema {
+  for (const [type, kind] of [[schema.getQueryType(), 'READ'], [schema.getMutationType(), 'WRITE'], [schema.getSubscriptionType(), 'READ']] as const) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      if (NOT_CASE_DATA.has(field.name)) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const operation = `${type!.name}.${field.name}`;
+      field.resolve = async (source, args: Record<string, unknown>, context: ApiContext, info) => {
+        let outcome = 'OK';
+        let result: unknown;
+        try {
+          result = await resolve(source, args, context, info);
+          return result;
+        } catch (error) {
+          outcome = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : 'ERROR';
+          throw error;
+        } finally {
+          if (context.caller) {
+            const caller = context.caller;
+            const touched = casesIn(args, result);
+            const entries: AuditEntry[] = (touched.length > 0 ? touched : [{ caseId: null, borough: boroughIn(args) }]).map(({ caseId, borough }) => ({
+              userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: context.purpose,
+            }));
+            await appendAudit(context.services.sql, entries).catch((error: unknown) => context.log.warn({ operation, cases: entries.map((e) => e.caseId), err: error }, 'could not write the audit trail'));
+          }
+        }
+      };
+    }
+  }
+  return schema;
+}
+
+/** Case ids (with their borough where known) in an operation's arguments and result. */
+function casesIn(args: Record<string, unknown>, result: unknown): { caseId: string; borough: string | null }[] {
+  const found = new Map<string, string | null>();
+  for (const key of ['id', 'caseId', 'contactId']) {
+    const value = args[key];
+    if (typeof value === 'string' && UUID.test(value)) found.set(value.toLowerCase(), boroughIn(args));
+  }
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 3 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const borough = typeof record.borough === 'string' ? record.borough : null;
+    for (const key of ['caseId', 'contactId', 'id']) {
+      const id = record[key];
+      if (typeof id === 'string' && UUID.test(id) && (key !== 'id' || 'borough' in record || 'stage' in record)) {
+        found.set(id.toLowerCase(), borough ?? found.get(id.toLowerCase()) ?? null);
+        break;
+      }
+    }
+    for (const key of ['edges', 'node']) if (key in record) visit(record[key], depth + 1);
+  };
+  visit(result, 0);
+  return [...found].map(([caseId, borough]) => ({ caseId, borough }));
+}
+
+function boroughIn(args: Record<string, unknown>): string | null {
+  if (typeof args.borough === 'string') return args.borough;
+  const input = args.input as Record<string, unknown> | undefined;
+  return typeof input?.borough === 'string' ? input.borough : null;
+}

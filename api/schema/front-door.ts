@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { findCaseHeader } from '../../db/cases';
+import { LEVELS_OF_NEED } from '../../rules/vocabulary';
+import {
+  CONSENT_DISPENSING_REASONS,
+  contactWorkflowId,
+  escalateContact,
+  recordAgencyResponse,
+  recordConsent,
+  recordMashDecision,
+  recordScreeningDecision,
+  requestAgencyInformation,
+  type Actor,
+  type ContactState,
+} from '../../workflows/contact';
+import type { Role } from '../auth';
+import { builder } from '../builder';
+import { fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { apiError } from '../errors';
+import { runCaseUpdate } from '../updates';
+import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
+
+const FRONT_DOOR_STAFF: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
+
+const ConsentChangeEnum = builder.enumType('ConsentChange', { values: ['SOUGHT', 'GIVEN', 'REFUSED', 'DISPENSED_WITH'] as const });
+const DispensingReasonEnum = builder.enumType('ConsentDispensingReason', { values: CONSENT_DISPENSING_REASONS, description: 'The lawful reasons to dispense with consent.' });
+
+const ContactStep = builder.objectRef<ContactState & { contactId: string }>('ContactStep').implement({
+  description: 'A front-door step the contact\'s workflow has accepted; the read model catches up in moments.',
+  fields: (t) => ({
+    contactId: t.exposeID('contactId'),
+    status: t.exposeString('status'),
+    consent: t.exposeString('consent'),
+    urgent: t.exposeBoolean('urgent'),
+    outcome: t.exposeString('outcome', { nullable: true, description: 'Set once the contact has left the front door.' }),
+    mashDueAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => (s.mash?.dueAt ? new Date(s.mash.dueAt) : null) }),
+  }),
+});
+
+/** The contact's case, if in the caller's boroughs, with the caller authorised for one of `roles` there. */
+async function authoriseContact(context: ApiContext, contactId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
+  const caller = context.caller!;
+  const found = z.uuid().safeParse(contactId).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, contactId)) : null;
+  if (!found || found.kind !== 'CONTACT') throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
+  requireBoroughRole(context, found.borough, roles);
+  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: contactWorkflowId(contactId) };
+}
+
+const step = (contactId: string, state: ContactState) => ({ ...state, contactId });
+
+const ScreeningDecisionInput = builder.inputType('ScreeningDecisionInput', {
+  fields: (t) => ({
+    pathway: t.field({ type: PathwayEnum, required: true }),
+    levelOfNeed: t.int({ required: true, description: 'London continuum of need, 1–4.' }),
+    rag: t.field({ type: RagEnum, required: true }),
+    rationale: t.string({ required: true, description: 'Why, in the decider\'s words.' }),
+    overrideReason: t.string({ description: 'Required when the decision differs from the recommendation.' }),
+    primaryNeed: t.string({ description: 'DfE PrimaryNeedCode N0–N9; required for a referral.' }),
+  }),
+});
+
+builder.mutationField('recordScreeningDecision', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'A named person\'s screening decision: accept the recommendation or override it with a reason.',
+    authScopes: { authenticated: true },
+    args: { contactId: t.arg.id({ required: true }), input: t.arg({ type: ScreeningDecisionInput, required: true }) },
+    resolve: async (_root, { contactId, input }, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(contactId), FRONT_DOOR_STAFF);
+      if (!(LEVELS_OF_NEED as readonly number[]).includes(input.levelOfNeed)) {
+        throw apiError('BAD_USER_INPUT', 'input.levelOfNeed: must be 1, 2, 3 or 4 (London continuum of need).', { problems: [{ field: 'input.levelOfNeed', message: 'must be 1, 2, 3 or 4' }] });
+      }
+      const state = await runCaseUpdate(context.services.temporal, workflowId, recordScreeningDecision, [{
+        actor, pathway: input.pathway, levelOfNeed: input.levelOfNeed as 1 | 2 | 3 | 4, rag: input.rag, rationale: input.rationale,
+        overrideReason: input.overrideReason ?? null, primaryNeed: input.primaryNeed ?? null,
+      }]);
+      return step(String(contactId), state);
+    },
+  }),
+);
+
+builder.mutationField('recordConsent', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'Consent to multi-agency checks: sought, given, refused, or dispensed with (a manager, with a lawful reason).',
+    authScopes: { authenticated: true },
+    args: {
+      contactId: t.arg.id({ required: true }),
+      status: t.arg({ type: ConsentChangeEnum, required: true }),
+      reason: t.arg({ type: DispensingReasonEnum }),
+      note: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['practitioner', 'manager', 'mash_worker']);
+      const state = await runCaseUpdate(context.services.temporal, workflowId, recordConsent, [{ actor, status: args.status, reason: args.reason ?? null, note: args.note }]);
+      return step(String(args.contactId), state);
+    },
+  }),
+);
+
+builder.mutationField('escalateContact', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'Out of hours: escalate an urgent contact now. It jumps ahead in the queues and the borough\'s ladder is told.',
+    authScopes: { authenticated: true },
+    args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['out_of_hours', 'manager']);
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }]));
+    },
+  }),
+);
+
+builder.mutationField('requestAgencyInformation', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'A MASH information request to a partner agency, due with the enquiry\'s RAG deadline; chased and escalated when late.',
+    authScopes: { authenticated: true },
+    args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['mash_worker', 'practitioner', 'manager']);
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }]));
+    },
+  }),
+);
+
+builder.mutationField('recordAgencyResponse', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'What a partner agency shared, and who shared it (logged with the consent basis).',
+    authScopes: { authenticated: true },
+    args: {
+      contactId: t.arg.id({ required: true }),
+      agency: t.arg({ type: AgencyEnum, required: true }),
+      summary: t.arg.string({ required: true }),
+      sharedBy: t.arg.string({ required: true, description: 'The person at the agency who shared it.' }),
+    },
+    resolve: async (_root, args, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['mash_worker', 'practitioner', 'manager']);
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }]));
+    },
+  }),
+);
+
+builder.mutationField('recordMashDecision', (t) =>
+  t.field({
+    type: ContactStep,
+    description: 'The MASH decision with its rationale, signed off by the manager recording it; on partial information only with a reason.',
+    authScopes: { authenticated: true },
+    args: {
+      contactId: t.arg.id({ required: true }),
+      pathway: t.arg({ type: PathwayEnum, required: true }),
+      rationale: t.arg.string({ required: true }),
+      partialInformationReason: t.arg.string(),
+      primaryNeed: t.arg.string(),
+    },
+    resolve: async (_root, args, context) => {
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['manager']);
+      const state = await runCaseUpdate(context.services.temporal, workflowId, recordMashDecision, [{
+        actor, pathway: args.pathway, rationale: args.rationale, partialInformationReason: args.partialInformationReason ?? null, primaryNeed: args.primaryNeed ?? null,
+      }]);
+      return step(String(args.contactId), state);
+    },
+  }),
+);
