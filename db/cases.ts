@@ -82,6 +82,8 @@ export async function findEscalation(sql: Sql, boroughs: readonly string[], case
 
 export interface CaseFilter {
   boroughs: readonly string[];
+  /** The kinds the caller may read (a MASH worker: only CONTACT). */
+  kinds?: readonly string[];
   stage?: string | null;
   worker?: string | null;
   team?: string | null;
@@ -115,6 +117,7 @@ export async function queue(sql: Sql, filter: CaseFilter, limit: number, now: Da
 
 function caseWhere(sql: Sql, f: CaseFilter, now: Date) {
   return sql`borough = any(${f.boroughs as string[]})
+    ${f.kinds ? sql`and kind = any(${f.kinds as string[]})` : sql``}
     ${f.open === false ? sql`and closed_at is not null` : f.open === true || f.open == null ? sql`and closed_at is null` : sql``}
     ${f.stage ? sql`and stage = ${f.stage}` : sql``}
     ${f.worker ? sql`and worker = ${f.worker}` : sql``}

@@ -4,6 +4,7 @@ import { auditTrail, type AuditRecord } from '../../db/audit';
 import type { CaseNotice } from '../../db/casework';
 import { allocate, caseloadOf, escalationsFor, eventsFor, familyWorkers, findCase, findCaseHeader, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
 import type { Role } from '../auth';
+import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
@@ -163,6 +164,8 @@ builder.queryField('case', (t) =>
       const caller = context.caller!;
       const found = z.uuid().safeParse(String(id)).success ? await fromStore(() => findCase(context.services.sql, caller.boroughs, String(id))) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
+      requireBoroughRole(context, found.borough, rolesFor('Query.case'));
+      if (!readableKinds(caller.roles).includes(found.kind)) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
       return found;
     },
   }),
@@ -176,9 +179,10 @@ builder.queryField('cases', (t) =>
     args: { filter: t.arg({ type: CaseFilter }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
     resolve: async (_root, { filter, first, after }, context) => {
       if (first == null || first < 1 || first > 200) throw apiError('BAD_USER_INPUT', 'first: must be between 1 and 200.');
-      const boroughs = boroughsFor(context, filter?.borough);
+      const boroughs = boroughsFor(context, filter?.borough, rolesFor('Query.cases'));
+      if (boroughs.length === 0) throw apiError('FORBIDDEN', `Reading cases needs one of the roles ${rolesFor('Query.cases').join(', ')}.`);
       const page = await fromStore(() =>
-        listCases(context.services.sql, { boroughs, stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue, open: filter?.open }, { first, after: after ? parseCursor(after) : null }, context.services.now()),
+        listCases(context.services.sql, { boroughs, kinds: readableKinds(context.caller!.roles), stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue, open: filter?.open }, { first, after: after ? parseCursor(after) : null }, context.services.now()),
       );
       const edges = page.rows.map((node) => ({ cursor: cursorOf(node), node }));
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
@@ -193,8 +197,8 @@ builder.queryField('workQueue', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }), team: t.arg.string(), limit: t.arg.int({ defaultValue: 100 }) },
     resolve: async (_root, { borough, team, limit }, context) => {
-      requireBoroughRole(context, borough, ['practitioner', 'manager', 'mash_worker', 'out_of_hours']);
-      return fromStore(() => queue(context.services.sql, { boroughs: [borough], team }, Math.min(Math.max(limit ?? 100, 1), 500), context.services.now()));
+      requireBoroughRole(context, borough, rolesFor('Query.workQueue'));
+      return fromStore(() => queue(context.services.sql, { boroughs: [borough], kinds: readableKinds(context.caller!.roles), team }, Math.min(Math.max(limit ?? 100, 1), 500), context.services.now()));
     },
   }),
 );
@@ -206,9 +210,9 @@ builder.queryField('outOfHoursQueue', (t) =>
     authScopes: { authenticated: true },
     args: { limit: t.arg.int({ defaultValue: 100 }) },
     resolve: async (_root, { limit }, context) => {
-      const boroughs = boroughsFor(context, null, ['out_of_hours', 'manager']);
+      const boroughs = boroughsFor(context, null, rolesFor('Query.outOfHoursQueue'));
       if (boroughs.length === 0) throw apiError('FORBIDDEN', 'The out-of-hours queue needs the out_of_hours or manager role.');
-      return fromStore(() => queue(context.services.sql, { boroughs, outOfHours: true }, Math.min(Math.max(limit ?? 100, 1), 500), context.services.now()));
+      return fromStore(() => queue(context.services.sql, { boroughs, kinds: readableKinds(context.caller!.roles), outOfHours: true }, Math.min(Math.max(limit ?? 100, 1), 500), context.services.now()));
     },
   }),
 );
@@ -235,7 +239,7 @@ builder.mutationField('allocateWorker', (t) =>
       const caseId = String(args.caseId);
       const found = z.uuid().safeParse(caseId).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, caseId)) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${caseId} in your boroughs.`);
-      requireBoroughRole(context, found.borough, ['manager']);
+      requireBoroughRole(context, found.borough, rolesFor('Mutation.allocateWorker'));
       const settings = context.services.boroughs.get(found.borough)!.settings;
       if (args.team && !settings.teams.some((team) => team.id === args.team)) {
         throw apiError('BAD_USER_INPUT', `team: "${args.team}" is not a team of ${found.borough} (teams: ${settings.teams.map((team) => team.id).join(', ')}).`);
@@ -276,7 +280,7 @@ builder.subscriptionField('escalations', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }) },
     subscribe: (_root, { borough }, context) => {
-      requireBoroughRole(context, borough, ['practitioner', 'manager', 'mash_worker', 'out_of_hours', 'auditor']);
+      requireBoroughRole(context, borough, rolesFor('Subscription.escalations'));
       return context.services.events.subscribe((notice) => notice.type === 'ESCALATION' && notice.borough === borough);
     },
     resolve: async (notice: CaseNotice, _args, context) => {
@@ -296,6 +300,7 @@ builder.subscriptionField('caseEvents', (t) =>
       const caller = context.caller!;
       const found = z.uuid().safeParse(String(caseId)).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, String(caseId))) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${String(caseId)} in your boroughs.`);
+      requireBoroughRole(context, found.borough, rolesFor('Subscription.caseEvents'));
       return context.services.events.subscribe((notice) => notice.type === 'CASE_EVENT' && notice.caseId === found.id && notice.borough === found.borough);
     },
     resolve: async (notice: CaseNotice, _args, context) => {
@@ -330,7 +335,7 @@ builder.queryField('auditTrail', (t) =>
       const caller = context.caller!;
       const found = z.uuid().safeParse(String(caseId)).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, String(caseId))) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${String(caseId)} in your boroughs.`);
-      requireBoroughRole(context, found.borough, ['auditor']);
+      requireBoroughRole(context, found.borough, rolesFor('Query.auditTrail'));
       return fromStore(() => auditTrail(context.services.sql, [found.borough], found.id));
     },
   }),

@@ -6,13 +6,12 @@ import { contactIdFor, contactReference } from '../../db/ids';
 import { contentHash } from '../../rules/content-hash';
 import type { CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
-import type { Role } from '../auth';
+import { rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
 import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
-const CONTACT_WRITERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
 
 // ---- input ----
 const ReferrerInput = builder.inputType('ReferrerInput', {
@@ -217,6 +216,7 @@ builder.queryField('contact', (t) =>
       if (!found) {
         throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}). A contact received moments ago may still be being recorded: try again shortly.`);
       }
+      requireBoroughRole(context, found.borough, rolesFor('Query.contact'));
       return found;
     },
   }),
@@ -232,7 +232,7 @@ builder.mutationField('receiveContact', (t) =>
       const { services } = context;
       // Authorise before looking at the input, so nobody learns anything about a borough that is not theirs.
       const borough = services.boroughs.get(input.borough);
-      const caller = borough ? requireBoroughRole(context, borough.code, CONTACT_WRITERS) : context.caller!;
+      const caller = borough ? requireBoroughRole(context, borough.code, rolesFor('Mutation.receiveContact')) : context.caller!;
       const { problems, receivedAt } = validateContact(input, context, services.now());
       if (!borough || problems.length > 0) throw inputError(problems);
 

@@ -13,6 +13,7 @@ import {
   type Actor,
   type ContactState,
 } from '../../workflows/contact';
+import { rolesFor } from '../access';
 import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
@@ -20,7 +21,6 @@ import { apiError } from '../errors';
 import { runCaseUpdate } from '../updates';
 import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
 
-const FRONT_DOOR_STAFF: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
 
 const ConsentChangeEnum = builder.enumType('ConsentChange', { values: ['SOUGHT', 'GIVEN', 'REFUSED', 'DISPENSED_WITH'] as const });
 const DispensingReasonEnum = builder.enumType('ConsentDispensingReason', { values: CONSENT_DISPENSING_REASONS, description: 'The lawful reasons to dispense with consent.' });
@@ -66,7 +66,7 @@ builder.mutationField('recordScreeningDecision', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), input: t.arg({ type: ScreeningDecisionInput, required: true }) },
     resolve: async (_root, { contactId, input }, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(contactId), FRONT_DOOR_STAFF);
+      const { actor, workflowId } = await authoriseContact(context, String(contactId), rolesFor('Mutation.recordScreeningDecision'));
       if (!(LEVELS_OF_NEED as readonly number[]).includes(input.levelOfNeed)) {
         throw apiError('BAD_USER_INPUT', 'input.levelOfNeed: must be 1, 2, 3 or 4 (London continuum of need).', { problems: [{ field: 'input.levelOfNeed', message: 'must be 1, 2, 3 or 4' }] });
       }
@@ -91,7 +91,7 @@ builder.mutationField('recordConsent', (t) =>
       note: t.arg.string({ required: true }),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['practitioner', 'manager', 'mash_worker']);
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordConsent'));
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordConsent, [{ actor, status: args.status, reason: args.reason ?? null, note: args.note }]);
       return step(String(args.contactId), state);
     },
@@ -105,7 +105,7 @@ builder.mutationField('escalateContact', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['out_of_hours', 'manager']);
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.escalateContact'));
       return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }]));
     },
   }),
@@ -118,7 +118,7 @@ builder.mutationField('requestAgencyInformation', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true }) },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['mash_worker', 'practitioner', 'manager']);
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.requestAgencyInformation'));
       return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }]));
     },
   }),
@@ -136,7 +136,7 @@ builder.mutationField('recordAgencyResponse', (t) =>
       sharedBy: t.arg.string({ required: true, description: 'The person at the agency who shared it.' }),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['mash_worker', 'practitioner', 'manager']);
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordAgencyResponse'));
       return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }]));
     },
   }),
@@ -155,7 +155,7 @@ builder.mutationField('recordMashDecision', (t) =>
       primaryNeed: t.arg.string(),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), ['manager']);
+      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordMashDecision'));
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordMashDecision, [{
         actor, pathway: args.pathway, rationale: args.rationale, partialInformationReason: args.partialInformationReason ?? null, primaryNeed: args.primaryNeed ?? null,
       }]);

@@ -1,0 +1,85 @@
+import { ROLES, type Role } from './auth';
+
+/** Roles that may read case data: casework staff and auditors (administrators configure rules; they do not read cases). */
+export const CASE_READERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours', 'auditor'];
+/** Roles that may read a child's episode: not the MASH, whose shared enquiry needs only the front door. */
+export const EPISODE_READERS: readonly Role[] = ['practitioner', 'manager', 'out_of_hours', 'auditor'];
+/** Roles that work the front door. */
+export const FRONT_DOOR_STAFF: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
+const MASH: readonly Role[] = ['mash_worker', 'practitioner', 'manager'];
+const MANAGERS: readonly Role[] = ['manager'];
+const CASEWORKERS: readonly Role[] = ['practitioner', 'manager'];
+const ADMINISTRATORS: readonly Role[] = ['administrator'];
+const RULE_READERS: readonly Role[] = ['administrator', 'auditor'];
+
+/**
+ * Who may call each operation (a role in the borough the operation concerns). The resolvers enforce it; the access
+ * test walks the printed schema and fails for any operation missing here, and proves each one refuses callers
+ * without these roles, callers from another borough, and callers without a token.
+ */
+export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
+  'Query.me': ROLES,
+  'Query.contact': CASE_READERS,
+  'Query.case': CASE_READERS,
+  'Query.cases': CASE_READERS,
+  'Query.workQueue': FRONT_DOOR_STAFF,
+  'Query.outOfHoursQueue': ['out_of_hours', 'manager'],
+  'Query.auditTrail': ['auditor'],
+  'Query.episode': EPISODE_READERS,
+  'Query.boroughConfig': RULE_READERS,
+  'Query.ruleset': RULE_READERS,
+  'Query.rulesetVersions': RULE_READERS,
+  'Query.simulationReport': RULE_READERS,
+  'Query.replayDecision': RULE_READERS,
+  'Query.compareBoroughs': ADMINISTRATORS,
+  'Query.overrideAnalytics': RULE_READERS,
+  'Mutation.receiveContact': FRONT_DOOR_STAFF,
+  'Mutation.recordScreeningDecision': FRONT_DOOR_STAFF,
+  'Mutation.recordConsent': MASH,
+  'Mutation.escalateContact': ['out_of_hours', 'manager'],
+  'Mutation.requestAgencyInformation': MASH,
+  'Mutation.recordAgencyResponse': MASH,
+  'Mutation.recordMashDecision': MANAGERS,
+  'Mutation.allocateWorker': MANAGERS,
+  'Mutation.createRulesetDraft': ADMINISTRATORS,
+  'Mutation.updateRulesetDraft': ADMINISTRATORS,
+  'Mutation.validateRuleset': ADMINISTRATORS,
+  'Mutation.approveRuleset': ADMINISTRATORS,
+  'Mutation.publishRuleset': ADMINISTRATORS,
+  'Mutation.rollbackRuleset': ADMINISTRATORS,
+  'Mutation.simulateRuleset': ADMINISTRATORS,
+  'Subscription.escalations': CASE_READERS,
+  'Subscription.caseEvents': CASE_READERS,
+  // The episode (issue 3 casework after referral).
+  'Mutation.scheduleStrategyDiscussion': CASEWORKERS,
+  'Mutation.recordStrategyDiscussion': CASEWORKERS,
+  'Mutation.startSection47': CASEWORKERS,
+  'Mutation.recordSection47Outcome': CASEWORKERS,
+  'Mutation.authoriseSection47': MANAGERS,
+  'Mutation.startAssessment': CASEWORKERS,
+  'Mutation.completeAssessment': MANAGERS,
+  'Mutation.recordInitialConference': CASEWORKERS,
+  'Mutation.createPlan': CASEWORKERS,
+  'Mutation.addPlanAction': CASEWORKERS,
+  'Mutation.updatePlanAction': CASEWORKERS,
+  'Mutation.recordReview': CASEWORKERS,
+  'Mutation.stepDown': MANAGERS,
+  'Mutation.stepUp': CASEWORKERS,
+  'Mutation.closeCase': MANAGERS,
+  'Mutation.recordPoliceProtection': CASEWORKERS,
+  'Mutation.recordEmergencyProtectionOrder': CASEWORKERS,
+  'Mutation.extendEmergencyProtectionOrder': CASEWORKERS,
+  'Mutation.endProtection': CASEWORKERS,
+};
+
+/** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */
+export function readableKinds(roles: readonly Role[]): ('CONTACT' | 'EPISODE')[] {
+  return roles.some((role) => EPISODE_READERS.includes(role)) ? ['CONTACT', 'EPISODE'] : ['CONTACT'];
+}
+
+/** The roles for an operation; throws for one without a rule (a programming error the access test also catches). */
+export function rolesFor(operation: string): readonly Role[] {
+  const roles = ACCESS[operation];
+  if (!roles) throw new Error(`No access rule for ${operation}: add it to api/access.ts.`);
+  return roles;
+}
