@@ -1,4 +1,4 @@
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, valueFromASTUntyped } from 'graphql';
 import { DateTime } from 'luxon';
 import { builder } from '../builder';
 
@@ -30,5 +30,5 @@ builder.scalarType('JSON', {
   description: 'Any JSON value (used for the facts a rule saw).',
   serialize: (value) => value,
   parseValue: (value) => value,
-  parseLiteral: (ast) => (ast.kind === Kind.STRING || ast.kind === Kind.BOOLEAN ? ast.value : ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? Number(ast.value) : null),
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
