@@ -18,6 +18,9 @@ export async function runCaseUpdate<Ret, Arg>(temporal: Client, workflowId: stri
     if (error instanceof WorkflowNotFoundError) {
       throw apiError('INVALID_STATE', 'This stage of the case has finished, so nothing more can be recorded on it here.');
     }
-    throw apiError('SERVICE_UNAVAILABLE', 'Front Door could not reach its workflow service, so nothing was recorded. Try again shortly.');
+    // Anything else means the step's fate is unknown to us here: say so, and name the failure for whoever debugs it.
+    throw apiError('SERVICE_UNAVAILABLE', 'Front Door could not confirm the step with its workflow service, so treat it as not recorded and try again shortly.', {
+      cause: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown',
+    });
   }
 }

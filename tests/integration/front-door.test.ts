@@ -115,6 +115,21 @@ describe('screening decisions', () => {
   });
 });
 
+describe('the case timeline subscription', () => {
+  it('publishes each event on the case as it is committed, and refuses another borough', async () => {
+    const { id } = await receiveAndWait({});
+    const refused = subscribe(`subscription { caseEvents(caseId: "${id}") { kind } }`, await stack.token({ user: 'far-away', roles: ['manager'], boroughs: ['wcc'] }));
+    await expect(refused.next()).rejects.toThrow('NOT_FOUND');
+    refused.close();
+
+    const events = subscribe(`subscription { caseEvents(caseId: "${id}") { caseId kind actor detail } }`, manager);
+    await events.ready();
+    expect((await stack.graphql(CONSENT, { id, status: 'SOUGHT', note: 'Asked the mother by phone.' }, practitioner)).errors).toBeUndefined();
+    expect(await events.next()).toEqual({ caseEvents: { caseId: id, kind: 'CONSENT_RECORDED', actor: 'pat', detail: { status: 'SOUGHT', reason: null, note: 'Asked the mother by phone.', authorisedBy: null } } });
+    events.close();
+  });
+});
+
 describe('consent', () => {
   it('lets only a manager dispense with consent, and only for a lawful reason', async () => {
     const { id } = await receiveAndWait({ indicators: ['NEGLECT'] });
@@ -266,7 +281,9 @@ function subscribe(query: string, token: string) {
         const match = /(?:^|\n)event: next\ndata: (.*)\n\n/.exec(buffer);
         if (match) {
           buffer = buffer.slice(match.index + match[0].length);
-          return (JSON.parse(match[1]!) as { data: unknown }).data;
+          const body = JSON.parse(match[1]!) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+          if (body.errors) throw new Error(body.errors.map((e) => e.extensions?.code).join(','));
+          return body.data;
         }
         const { value, done } = await reader.read();
         if (done) throw new Error(`subscription ended; received: ${buffer}`);
