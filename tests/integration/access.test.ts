@@ -6,7 +6,6 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
-  type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputType,
 } from 'graphql';
@@ -73,7 +72,7 @@ function sample(type: GraphQLInputType, name: string): unknown {
 }
 
 function document(op: Operation): { query: string; variables: Record<string, unknown> } {
-  const args = op.field.args as readonly GraphQLArgument[];
+  const args = op.field.args;
   const variables = Object.fromEntries(args.map((arg) => [arg.name, sample(arg.type, arg.name)]));
   const declared = args.map((arg) => `$${arg.name}: ${arg.type.toString()}`).join(', ');
   const passed = args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
@@ -120,7 +119,7 @@ describe('every operation', () => {
   });
 
   it.each(guarded.filter((op) => ROLES.some((role) => !ACCESS[op.name]?.includes(role))).map((op) => ({ name: op.name, op })))('$name refuses a caller without the role', async ({ op }) => {
-    const others = ROLES.filter((role) => !ACCESS[op.name]!.includes(role)) as Role[];
+    const others: Role[] = ROLES.filter((role) => !ACCESS[op.name]!.includes(role));
     const result = await call(op, await stack.token({ user: 'wrong-role', roles: others, boroughs: ['hf'] }));
     expect(result.data).toBeNull();
     expect(['FORBIDDEN', 'NOT_FOUND']).toContain(result.code);
