@@ -2,6 +2,8 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Sql } from '../db/sql';
 import type { BoroughRegistry } from '../rules/borough-config';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import { findCaseHeader, type CaseHeader } from '../db/cases';
 import type { Caller, Role } from './auth';
 import type { CaseEventBus } from './events';
 import { apiError } from './errors';
@@ -41,6 +43,18 @@ export function requireBoroughRole(context: ApiContext, borough: string, roles: 
     throw apiError('FORBIDDEN', `This needs one of the roles ${roles.join(', ')} in borough "${borough}" (you have: ${caller.roles.join(', ')}).`);
   }
   return caller;
+}
+
+/**
+ * The case with this id if it is in one of the caller's boroughs (and has one of `roles` there); otherwise NOT_FOUND,
+ * which says nothing about cases elsewhere.
+ */
+export async function caseForCaller(context: ApiContext, id: string, roles: readonly Role[]): Promise<CaseHeader> {
+  const caller = context.caller!;
+  const found = z.uuid().safeParse(id).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, id)) : null;
+  if (!found) throw apiError('NOT_FOUND', `No case ${id} in your boroughs (${caller.boroughs.join(', ')}).`);
+  requireBoroughRole(context, found.borough, roles);
+  return found;
 }
 
 /**

@@ -5,9 +5,18 @@ const CASE_COLUMNS = 'id, borough, kind, contact_id, child_position, child_id, r
 
 export type CaseRecord = CaseRow & { childId: string | null };
 
-/** The few fields needed to route and authorise a step on a case, if it is in one of `boroughs`. */
-export async function findCaseHeader(sql: Sql, boroughs: readonly string[], id: string): Promise<{ id: string; borough: string; kind: CaseRow['kind']; contactId: string; childId: string | null } | null> {
-  const [row] = await sql<{ id: string; borough: string; kind: CaseRow['kind']; contactId: string; childId: string | null }[]>`
+/** The few fields needed to route and authorise a step on a case. */
+export interface CaseHeader {
+  id: string;
+  borough: string;
+  kind: CaseRow['kind'];
+  contactId: string;
+  childId: string | null;
+}
+
+/** A case's header, if it is in one of `boroughs`. */
+export async function findCaseHeader(sql: Sql, boroughs: readonly string[], id: string): Promise<CaseHeader | null> {
+  const [row] = await sql<CaseHeader[]>`
     select id, borough, kind, contact_id, child_id from cases where borough = any(${boroughs as string[]}) and id = ${id}`;
   return row ?? null;
 }

@@ -2,11 +2,11 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { auditTrail, type AuditRecord } from '../../db/audit';
 import type { CaseNotice } from '../../db/casework';
-import { allocate, caseloadOf, escalationsFor, eventsFor, familyWorkers, findCase, findCaseHeader, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
+import { allocate, caseloadOf, escalationsFor, eventsFor, familyWorkers, findCase, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
 import type { Role } from '../auth';
 import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
-import { fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { caseForCaller, fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
 import { RagEnum } from './enums';
 
@@ -237,9 +237,7 @@ builder.mutationField('allocateWorker', (t) =>
     resolve: async (_root, args, context) => {
       const caller = context.caller!;
       const caseId = String(args.caseId);
-      const found = z.uuid().safeParse(caseId).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, caseId)) : null;
-      if (!found) throw apiError('NOT_FOUND', `No case ${caseId} in your boroughs.`);
-      requireBoroughRole(context, found.borough, rolesFor('Mutation.allocateWorker'));
+      const found = await caseForCaller(context, caseId, rolesFor('Mutation.allocateWorker'));
       const settings = context.services.boroughs.get(found.borough)!.settings;
       if (args.team && !settings.teams.some((team) => team.id === args.team)) {
         throw apiError('BAD_USER_INPUT', `team: "${args.team}" is not a team of ${found.borough} (teams: ${settings.teams.map((team) => team.id).join(', ')}).`);
@@ -297,10 +295,7 @@ builder.subscriptionField('caseEvents', (t) =>
     authScopes: { authenticated: true },
     args: { caseId: t.arg.id({ required: true }) },
     subscribe: async (_root, { caseId }, context) => {
-      const caller = context.caller!;
-      const found = z.uuid().safeParse(String(caseId)).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, String(caseId))) : null;
-      if (!found) throw apiError('NOT_FOUND', `No case ${String(caseId)} in your boroughs.`);
-      requireBoroughRole(context, found.borough, rolesFor('Subscription.caseEvents'));
+      const found = await caseForCaller(context, String(caseId), rolesFor('Subscription.caseEvents'));
       return context.services.events.subscribe((notice) => notice.type === 'CASE_EVENT' && notice.caseId === found.id && notice.borough === found.borough);
     },
     resolve: async (notice: CaseNotice, _args, context) => {
@@ -332,10 +327,7 @@ builder.queryField('auditTrail', (t) =>
     authScopes: { authenticated: true },
     args: { caseId: t.arg.id({ required: true }) },
     resolve: async (_root, { caseId }, context) => {
-      const caller = context.caller!;
-      const found = z.uuid().safeParse(String(caseId)).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, String(caseId))) : null;
-      if (!found) throw apiError('NOT_FOUND', `No case ${String(caseId)} in your boroughs.`);
-      requireBoroughRole(context, found.borough, rolesFor('Query.auditTrail'));
+      const found = await caseForCaller(context, String(caseId), rolesFor('Query.auditTrail'));
       return fromStore(() => auditTrail(context.services.sql, [found.borough], found.id));
     },
   }),

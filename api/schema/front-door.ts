@@ -1,5 +1,3 @@
-import { z } from 'zod';
-import { findCaseHeader } from '../../db/cases';
 import { LEVELS_OF_NEED } from '../../rules/vocabulary';
 import {
   CONSENT_DISPENSING_REASONS,
@@ -16,7 +14,7 @@ import {
 import { rolesFor } from '../access';
 import type { Role } from '../auth';
 import { builder } from '../builder';
-import { fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { caseForCaller, type ApiContext } from '../context';
 import { apiError } from '../errors';
 import { runCaseUpdate } from '../updates';
 import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
@@ -40,9 +38,8 @@ const ContactStep = builder.objectRef<ContactState & { contactId: string }>('Con
 /** The contact's case, if in the caller's boroughs, with the caller authorised for one of `roles` there. */
 async function authoriseContact(context: ApiContext, contactId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
   const caller = context.caller!;
-  const found = z.uuid().safeParse(contactId).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, contactId)) : null;
-  if (!found || found.kind !== 'CONTACT') throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
-  requireBoroughRole(context, found.borough, roles);
+  const found = await caseForCaller(context, contactId, roles);
+  if (found.kind !== 'CONTACT') throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
   return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: contactWorkflowId(contactId) };
 }
 
