@@ -271,7 +271,8 @@ builder.mutationField('receiveContact', (t) =>
           taskQueue: services.taskQueue,
           workflowId: contactWorkflowId(contactId),
           args: [{ contact }],
-          memo: { reference, fingerprint },
+          // The borough lets steps be authorised from Temporal while PostgreSQL is down; no personal data here.
+          memo: { reference, fingerprint, borough: borough.code },
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
         return { contactId, reference, alreadyReceived: false };

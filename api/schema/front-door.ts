@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { LEVELS_OF_NEED } from '../../rules/vocabulary';
 import {
   CONSENT_DISPENSING_REASONS,
@@ -14,7 +15,7 @@ import {
 import { rolesFor } from '../access';
 import type { Role } from '../auth';
 import { builder } from '../builder';
-import { caseForCaller, type ApiContext } from '../context';
+import { caseForCaller, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
 import { runCaseUpdate } from '../updates';
 import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
@@ -35,11 +36,23 @@ const ContactStep = builder.objectRef<ContactState & { contactId: string }>('Con
   }),
 });
 
-/** The contact's case, if in the caller's boroughs, with the caller authorised for one of `roles` there. */
+/**
+ * The contact's case, if in the caller's boroughs, with the caller authorised for one of `roles` there. While
+ * PostgreSQL is down the contact's workflow (which holds its borough) answers instead, so steps are still taken and
+ * the read model catches up when the database is back.
+ */
 async function authoriseContact(context: ApiContext, contactId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
   const caller = context.caller!;
-  const found = await caseForCaller(context, contactId, roles);
-  if (found.kind !== 'CONTACT') throw apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
+  const notFound = () => apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
+  try {
+    const found = await caseForCaller(context, contactId, roles);
+    if (found.kind !== 'CONTACT') throw notFound();
+  } catch (error) {
+    if (!(error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE')) throw error;
+    const memo = (await context.services.temporal.workflow.getHandle(contactWorkflowId(contactId)).describe().catch(() => null))?.memo;
+    if (typeof memo?.borough !== 'string' || !caller.boroughs.includes(memo.borough)) throw memo ? notFound() : error;
+    requireBoroughRole(context, memo.borough, roles);
+  }
   return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: contactWorkflowId(contactId) };
 }
 

@@ -28,6 +28,15 @@ const READ = `query ($id: ID!) { contact(id: $id) { reference status recommendat
 
 it('accepts contacts while PostgreSQL is down and records each exactly once when it returns', async () => {
   const token = await stack.token({ boroughs: ['wcc'] });
+  // A contact received and screened by the rules before the outage, to be decided during it.
+  const before = await stack.graphql<{ receiveContact: { contactId: string } }>(RECEIVE, { input: {
+    borough: 'wcc', channel: 'PHONE', referrer: { type: 'SCHOOL' }, children: [{ firstName: 'Bea', lastName: 'Example', dateOfBirth: '2013-03-03' }],
+    indicators: ['SCHOOL_ATTENDANCE'], summary: 'Attendance falling.', consent: 'GIVEN' } }, token);
+  const decidedId = before.data!.receiveContact.contactId;
+  const screened = await eventually(
+    () => stack.graphql<{ contact: { status: string; recommendation: { pathway: string; levelOfNeed: number; rag: string } | null } }>(`query ($id: ID!) { contact(id: $id) { status recommendation { pathway levelOfNeed rag } } }`, { id: decidedId }, token),
+    (r) => r.data?.contact?.status === 'AWAITING_SCREENING',
+  );
   await pg.stop();
 
   const ready = await fetch(`${stack.url}/readyz`);
@@ -59,7 +68,21 @@ it('accepts contacts while PostgreSQL is down and records each exactly once when
     expect(pending[0]?.lastFailure?.message).toMatch(/ECONNREFUSED|connect/i);
   }
 
+  // A named person decides while the database is down: the workflow accepts it; it is stored once PostgreSQL is back.
+  const decision = await stack.graphql(`mutation ($id: ID!, $input: ScreeningDecisionInput!) { recordScreeningDecision(contactId: $id, input: $input) { status } }`,
+    { id: decidedId, input: { ...screened.data!.contact.recommendation, rationale: 'Decided during the database outage.' } }, token);
+  expect(decision.errors).toBeUndefined();
+  const elsewhere = await stack.graphql(`mutation ($id: ID!, $input: ScreeningDecisionInput!) { recordScreeningDecision(contactId: $id, input: $input) { status } }`,
+    { id: decidedId, input: { ...screened.data!.contact.recommendation, rationale: 'Not my borough at all.' } }, await stack.token({ boroughs: ['hf'] }));
+  expect(elsewhere.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
   await pg.restart();
+  const decided = await eventually(
+    () => stack.sql<{ decidedBy: string }[]>`select decided_by from screening_decisions where borough = 'wcc' and contact_id = ${decidedId}`,
+    (rows) => rows.length === 1,
+    90_000,
+  );
+  expect(decided).toEqual([{ decidedBy: 'tester' }]);
   for (const [index, id] of ids.entries()) {
     const stored = await eventually(
       () => stack.graphql<{ contact: { reference: string; status: string; recommendation: unknown; screening: unknown } }>(READ, { id }, token),
