@@ -131,3 +131,44 @@ describe('hostile input to receiveContact, generated from the schema', () => {
     expect(tables?.contacts).toBe('contacts');
   });
 });
+
+describe('hostile input to every mutation, generated from the schema', () => {
+  const mutations = Object.values(schema.getMutationType()!.getFields());
+  const tables = ['contacts', 'contact_children', 'recommendations', 'screening_decisions', 'cases', 'tasks', 'escalations', 'case_events', 'agency_requests', 'ruleset_versions'];
+  const rowCounts = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, (await stack.sql<{ n: number }[]>`select count(*)::int as n from ${stack.sql(table)}`)[0]!.n] as const)));
+
+  /** Every argument leaf of a mutation: [argument name, path inside it, its type]. */
+  function argumentLeaves(field: (typeof mutations)[number]): { arg: string; path: string[]; type: GraphQLInputType }[] {
+    const walk = (type: GraphQLInputType, path: string[], arg: string): { arg: string; path: string[]; type: GraphQLInputType }[] => {
+      const named = getNamedType(type);
+      if (!isInputObjectType(named)) return [{ arg, path, type: named }];
+      return Object.values(named.getFields()).flatMap((f) => walk(f.type, [...path, f.name], arg));
+    };
+    return field.args.flatMap((arg) => walk(arg.type, [], arg.name));
+  }
+
+  it('refuses an object in place of every scalar or enum argument of every mutation, naming it, and changes nothing', async () => {
+    const before = await rowCounts();
+    let sent = 0;
+    for (const field of mutations) {
+      for (const leaf of argumentLeaves(field)) {
+        const variables: Record<string, unknown> = {};
+        let node: Record<string, unknown> = variables;
+        for (const step of [leaf.arg, ...leaf.path].slice(0, -1)) {
+          const next: Record<string, unknown> = {};
+          node[step] = next;
+          node = next;
+        }
+        node[[leaf.arg, ...leaf.path].at(-1)!] = { $where: '1 = 1', nested: { drop: 'table' } };
+        const declared = field.args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
+        const passed = field.args.map((a) => `${a.name}: $${a.name}`).join(', ');
+        const result = await stack.graphql(`mutation (${declared}) { ${field.name}(${passed}) { __typename } }`, variables, token);
+        expect(result.data ?? null, `${field.name}.${[leaf.arg, ...leaf.path].join('.')}`).toBeNull();
+        expect(result.errors?.map((e) => e.message).join(' '), `${field.name}.${[leaf.arg, ...leaf.path].join('.')}`).toMatch(new RegExp(`\\$${leaf.arg}|${[leaf.arg, ...leaf.path].at(-1)}`));
+        sent++;
+      }
+    }
+    expect(sent).toBeGreaterThan(50);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
