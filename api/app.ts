@@ -66,7 +66,8 @@ export function createApp(services: ApiServices, options: { production: boolean;
         check: async ({ fetchAPI }) => {
           const checks = await Promise.all([
             probe('postgres', () => services.sql`select 1`),
-            probe('temporal', () => services.temporalConnection.healthService.check({})),
+            // A real deadline, so the client stops retrying the call (an abandoned call would retry on a closed channel).
+            probe('temporal', () => services.temporalConnection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => services.temporalConnection.healthService.check({}))),
           ]);
           const failing = checks.filter((c) => !c.ok).map((c) => c.name);
           return new fetchAPI.Response(JSON.stringify({ ready: failing.length === 0, failing }), {
@@ -124,8 +125,10 @@ async function callerFrom(header: string | null, services: ApiServices) {
   }
 }
 
+const PROBE_TIMEOUT_MS = 3_000;
+
 async function probe(name: string, check: () => Promise<unknown>): Promise<{ name: string; ok: boolean }> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3_000).unref());
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS).unref());
   try {
     await Promise.race([check(), timeout]);
     return { name, ok: true };

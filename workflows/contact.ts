@@ -265,8 +265,9 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   // 1. Record, recommend, and start the screening clock.
   await act.recordContact(contact);
   const recommendation = await act.recommendScreening({ contact });
-  await act.saveRecommendation({ contactId, borough, recommendation });
+  // Known to the workflow before it is stored, so anyone who can read it can already decide on it.
   state.recommendation = { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, summary: recommendation.summary, decidingRuleId: recommendation.decidingRuleId };
+  await act.saveRecommendation({ contactId, borough, recommendation });
   const screening = await act.scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
   state.status = 'AWAITING_SCREENING';
   state.screeningDueAt = screening.dueAt;
@@ -327,7 +328,9 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
 }
 
 function validateScreeningDecision(state: ContactState, input: ScreeningDecisionInput): void {
-  if (state.recommendation === null || state.status === 'RECEIVED') refuse('InvalidState', 'The rules have not yet recommended on this contact; try again in a moment.');
+  // Only the recommendation is needed: the read model may show the screening clock a moment before this workflow has
+  // processed it, and a decision that arrives first is simply in time.
+  if (state.recommendation === null) refuse('InvalidState', 'The rules have not yet recommended on this contact; try again in a moment.');
   if (state.decision !== null) refuse('InvalidState', `A screening decision was already made by ${state.decision.decidedBy}.`);
   requireText(input.rationale, 'rationale', 10);
   const rec = state.recommendation;
