@@ -106,6 +106,17 @@ describe('screening decisions', () => {
     expect(refusal(again).code).toBe('INVALID_STATE');
   });
 
+  it('takes exactly one of two decisions sent at the same moment, and refuses the other cleanly', async () => {
+    const { id, recommendation } = await receiveAndWait({ consent: 'GIVEN' });
+    const both = await Promise.all(['first', 'second'].map((who) => stack.graphql(DECIDE, { id, input: { ...recommendation, rationale: `Decided by the ${who} practitioner.` } }, practitioner)));
+    expect(both.filter((r) => !r.errors)).toHaveLength(1);
+    expect(both.filter((r) => r.errors).map(refusal)).toEqual([{ code: 'INVALID_STATE', message: 'A screening decision was already made by pat.' }]);
+    await eventually(() => caseOf(id), (c) => c.closedAt !== null);
+    const rows = await stack.sql<{ n: number }[]>`select count(*)::int as n from screening_decisions where borough = 'hf' and contact_id = ${id}`;
+    expect(rows[0]!.n).toBe(1);
+    expect((await caseOf(id)).timeline.filter((e) => e.kind === 'SCREENING_DECIDED')).toHaveLength(1);
+  });
+
   it('refuses early help without consent, until consent is given', async () => {
     const { id, recommendation } = await receiveAndWait({ consent: 'NOT_SOUGHT' });
     const input = { ...recommendation, pathway: 'EARLY_HELP', levelOfNeed: 2, rag: 'GREEN', rationale: 'Additional needs; early help fits.', overrideReason: 'Early help fits better here.' };
