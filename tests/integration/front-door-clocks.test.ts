@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -11,7 +12,10 @@ import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-co
 import { isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import { contactStateQuery, contactWorkflow, contactWorkflowId, recordConsent, recordScreeningDecision, type ReceivedContact } from '../../workflows/contact';
+import { historyToFixture } from '../support/histories';
 import { eventually, workflowBundle } from '../support/stack';
+
+const RED_MASH_FIXTURE = path.join(projectRoot, 'tests', 'fixtures', 'histories', 'contact-red-mash-wcc.json');
 
 // The front door's clocks on Temporal's time-skipping server: days pass in moments, and only when the test says.
 let env: TestWorkflowEnvironment;
@@ -135,6 +139,10 @@ describe('the MASH clock', () => {
       await skipTo(due.plus({ minutes: 1 }));
       await eventually(() => escalationsOf(contactId), (rows) => rows.length === 1);
       expect((await escalationsOf(contactId))[0]).toMatchObject({ stage: 'MASH_ENQUIRY', rung: 0, notify: 'MASH_MANAGER' });
+
+      // Keep this history as a replay fixture (recorded once; delete the file to record it again after checking that
+      // the change is safe for running workflows).
+      if (!(await fs.stat(RED_MASH_FIXTURE).catch(() => null))) await fs.writeFile(RED_MASH_FIXTURE, historyToFixture(await handle.fetchHistory()));
     });
   });
 });
