@@ -8,6 +8,7 @@ import { screeningDeadline } from '../rules/calendar';
 import { evaluateThresholds, type Recommendation } from '../rules/thresholds';
 import type { ReceivedContact } from '../workflows/contact';
 import { createCaseworkActivities } from './casework';
+import { createEpisodeActivities } from './episode';
 import { createFrontDoorActivities } from './front-door';
 
 /** Error types that no retry can mend; listed once, and every activity throws them through `domainFailure`. */
@@ -40,6 +41,7 @@ export function createActivities({ sql, boroughs, temporal, taskQueue }: { sql: 
   return {
     ...createCaseworkActivities({ sql, boroughs }),
     ...createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }),
+    ...createEpisodeActivities({ sql, boroughs }),
 
     /** Stores the contact, its children and a CONTACT_RECEIVED event. Idempotent. */
     async recordContact(contact: ReceivedContact): Promise<void> {
