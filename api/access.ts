@@ -8,6 +8,9 @@ export const EPISODE_READERS: readonly Role[] = ['practitioner', 'manager', 'out
 export const FRONT_DOOR_STAFF: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
 const MASH: readonly Role[] = ['mash_worker', 'practitioner', 'manager'];
 const MANAGERS: readonly Role[] = ['manager'];
+const CASEWORKERS: readonly Role[] = ['practitioner', 'manager'];
+// Police protection and emergency protection orders happen at night too: the out-of-hours team records them.
+const PROTECTION: readonly Role[] = ['practitioner', 'manager', 'out_of_hours'];
 const ADMINISTRATORS: readonly Role[] = ['administrator'];
 const RULE_READERS: readonly Role[] = ['administrator', 'auditor'];
 
@@ -24,6 +27,7 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Query.workQueue': FRONT_DOOR_STAFF,
   'Query.outOfHoursQueue': ['out_of_hours', 'manager'],
   'Query.auditTrail': ['auditor'],
+  'Query.episode': EPISODE_READERS,
   'Query.boroughConfig': RULE_READERS,
   'Query.ruleset': RULE_READERS,
   'Query.rulesetVersions': RULE_READERS,
@@ -48,6 +52,26 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.simulateRuleset': ADMINISTRATORS,
   'Subscription.escalations': CASE_READERS,
   'Subscription.caseEvents': CASE_READERS,
+  // The episode (issue 3 casework after referral).
+  'Mutation.scheduleStrategyDiscussion': CASEWORKERS,
+  'Mutation.recordStrategyDiscussion': CASEWORKERS,
+  'Mutation.startSection47': CASEWORKERS,
+  'Mutation.recordSection47Outcome': CASEWORKERS,
+  'Mutation.authoriseSection47': MANAGERS,
+  'Mutation.startAssessment': CASEWORKERS,
+  'Mutation.completeAssessment': MANAGERS,
+  'Mutation.recordInitialConference': CASEWORKERS,
+  'Mutation.createPlan': CASEWORKERS,
+  'Mutation.addPlanAction': CASEWORKERS,
+  'Mutation.updatePlanAction': CASEWORKERS,
+  'Mutation.recordReview': CASEWORKERS,
+  'Mutation.stepDown': MANAGERS,
+  'Mutation.stepUp': CASEWORKERS,
+  'Mutation.closeCase': MANAGERS,
+  'Mutation.recordPoliceProtection': PROTECTION,
+  'Mutation.recordEmergencyProtectionOrder': PROTECTION,
+  'Mutation.extendEmergencyProtectionOrder': PROTECTION,
+  'Mutation.endProtection': PROTECTION,
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

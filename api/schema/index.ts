@@ -5,6 +5,7 @@ import './me';
 import './contact';
 import './front-door';
 import './case';
+import './episode';
 import './ruleset';
 import './borough';
 import { lexicographicSortSchema } from 'graphql';
