@@ -1,0 +1,28 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../server/env';
+import { historyFromFixture } from '../support/histories';
+import { workflowBundle } from '../support/stack';
+
+// Every recorded history in tests/fixtures/histories is replayed against today's workflow code: a change that would
+// break a running contact or episode (other commands, or in another order) fails here, in CI, before it reaches a
+// worker. Such a change goes behind `patched()`. Histories are recorded by the tests that produce them (delete a file
+// to record it again, after checking the change is safe for running workflows).
+
+const DIR = path.join(projectRoot, 'tests', 'fixtures', 'histories');
+const fixtures = (await fs.readdir(DIR)).filter((name) => name.endsWith('.json')).sort();
+
+describe('replaying recorded workflow histories', () => {
+  it('has recorded histories to replay: a contact, a full episode, and an episode that continued as new', () => {
+    expect(fixtures.some((name) => name.startsWith('contact-'))).toBe(true);
+    expect(fixtures.filter((name) => name.startsWith('episode-')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(fixtures)('%s replays deterministically', async (name) => {
+    const history = historyFromFixture(await fs.readFile(path.join(DIR, name), 'utf8'));
+    expect(history.events.length).toBeGreaterThan(20);
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name.replace(/\.json$/, ''))).resolves.toBeUndefined();
+  });
+});
