@@ -1,9 +1,11 @@
 import { appendEvent, updateCase, type CaseRow } from './casework';
 import type { Sql } from './sql';
 
-const CASE_COLUMNS = 'id, borough, kind, contact_id, child_position, child_id, reference, stage, rag, out_of_hours, urgent, team, worker, next_due_at, opened_at, closed_at, closure_reason';
+const CASE_COLUMNS = 'id, borough, kind, contact_id, child_position, child_id, reference, stage, rag, out_of_hours, urgent, team, worker, next_due_at, opened_at, closed_at, closure_reason, '
+  + 'coalesce((select e.re_referral from episodes e where e.id = cases.id), false) as re_referral';
 
-export type CaseRecord = CaseRow & { childId: string | null };
+/** A case row, and for an episode whether it is a re-referral (within 12 months of the child's previous referral). */
+export type CaseRecord = CaseRow & { childId: string | null; reReferral: boolean };
 
 /** The few fields needed to route and authorise a step on a case. */
 export interface CaseHeader {

@@ -102,6 +102,7 @@ const Case = builder.objectRef<CaseRecord>('Case').implement({
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     closureReason: t.exposeString('closureReason', { nullable: true }),
     contactId: t.exposeID('contactId'),
+    reReferral: t.exposeBoolean('reReferral', { description: 'An episode opened by a referral within 12 months of the child\'s previous referral (always false for a contact).' }),
     timeline: t.field({ type: [CaseEvent], description: 'Every event, oldest first.', resolve: (c, _args, context) => loadersFor(context).events.load(`${c.borough}|${c.id}`) }),
     openTasks: t.field({ type: [Task], description: 'What must happen next, soonest first.', resolve: async (c, _args, context) => (await loadersFor(context).tasks.load(`${c.borough}|${c.id}`)).filter((task) => task.status === 'OPEN') }),
     tasks: t.field({ type: [Task], description: 'Every task, done or not, with its due date.', resolve: (c, _args, context) => loadersFor(context).tasks.load(`${c.borough}|${c.id}`) }),

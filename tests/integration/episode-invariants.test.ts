@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childIdFor } from '../../activities/front-door';
+import { findCase } from '../../db/cases';
 import { contactIdFor, contactReference } from '../../db/ids';
 import { contactStateQuery, contactWorkflow, contactWorkflowId, recordScreeningDecision, type ReceivedContact } from '../../workflows/contact';
 import {
@@ -180,6 +181,9 @@ describe('one episode per child', () => {
     const [episode] = await h.sql<{ reReferral: boolean; previousEpisodeId: string }[]>`select re_referral, previous_episode_id from episodes where id = ${again.caseId}`;
     expect(episode).toEqual({ reReferral: true, previousEpisodeId: c.caseId });
     expect((await eventsOf(h, again.caseId)).map((e) => e.kind)).toContain('RE_REFERRAL');
+    // Shown on the case (and so in queues and `cases`), not only on the episode.
+    expect((await findCase(h.sql, [BOROUGH], again.caseId))?.reReferral).toBe(true);
+    expect((await findCase(h.sql, [BOROUGH], c.caseId))?.reReferral).toBe(false);
     // A step meant for the closed episode does not reach the child's new one.
     expect((await refused(h, again, startAssessment, { actor: PRACTITIONER, caseId: c.caseId })).message).toMatch(/is not this child's open episode/);
 
