@@ -176,6 +176,8 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     const overridden = input.pathway !== state.recommendation!.pathway || input.levelOfNeed !== state.recommendation!.levelOfNeed || input.rag !== state.recommendation!.rag;
     const { actor, ...decided } = input;
     state.decision = { ...decided, decidedBy: actor.userId, decidedAt: new Date().toISOString(), overridden };
+    // The caller sees the decision taken at once (the status says so before it is stored).
+    state.status = input.pathway === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : 'SCREENED';
     // MASH steps may follow at once: they queue until the enquiry's clock is set.
     if (input.pathway === 'MASH_ENQUIRY') state.mash = { rag: input.rag, dueAt: null, requests: [], decision: null };
     return state;
@@ -278,7 +280,8 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     ...watched('SCREENING', screening.dueAt, 'No screening decision by the deadline'),
     onOverdue: async () => {
       await act.markScreeningOverdue({ contactId, borough, dueAt: screening.dueAt, at: new Date().toISOString() });
-      state.status = 'SCREENING_OVERDUE';
+      // A decision may have arrived while that was being stored.
+      if (state.decision === null) state.status = 'SCREENING_OVERDUE';
     },
   });
   const decision = state.decision!;
@@ -288,7 +291,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     decidedAt: decision.decidedAt, recommendedPathway: recommendation.pathway, recommendationRuleId: recommendation.decidingRuleId,
     feedback: referrerFeedback(contact.referrer.type, decision.pathway, decision.rationale.trim()),
   });
-  state.status = 'SCREENED';
+  if (decision.pathway !== 'MASH_ENQUIRY') state.status = 'SCREENED';
 
   // 3. A MASH enquiry, when decided, ends in its own decision.
   let outcome = decision.pathway;

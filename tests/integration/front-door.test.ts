@@ -76,8 +76,10 @@ describe('screening decisions', () => {
   it('accepts the recommendation, closes the front door, and prepares the referrer\'s feedback', async () => {
     const { id, recommendation } = await receiveAndWait({ consent: 'GIVEN' });
     expect(recommendation.pathway).toBe('EARLY_HELP');
-    const decided = await stack.graphql(DECIDE, { id, input: { ...recommendation, rationale: 'Needs are additional, not complex; family want support.' } }, practitioner);
+    const decided = await stack.graphql<{ recordScreeningDecision: { status: string } }>(DECIDE, { id, input: { ...recommendation, rationale: 'Needs are additional, not complex; family want support.' } }, practitioner);
     expect(decided.errors).toBeUndefined();
+    // The answer already shows the decision taken, before it is stored.
+    expect(decided.data!.recordScreeningDecision.status).toBe('SCREENED');
 
     const closed = await eventually(() => caseOf(id), (c) => c.closedAt !== null);
     expect(closed).toMatchObject({ stage: 'CLOSED', closureReason: 'EARLY_HELP' });
@@ -161,6 +163,7 @@ describe('the MASH enquiry', () => {
     expect(recommendation.pathway).toBe('MASH_ENQUIRY');
     const decided = await stack.graphql<{ recordScreeningDecision: { status: string; mashDueAt: string | null } }>(DECIDE, { id, input: { ...recommendation, rationale: 'Neglect concerns need multi-agency checks.' } }, practitioner);
     expect(decided.errors).toBeUndefined();
+    expect(decided.data!.recordScreeningDecision.status).toBe('MASH_ENQUIRY');
     await eventually(() => caseOf(id), (c) => c.stage === 'MASH_ENQUIRY');
 
     expect((await stack.graphql(REQUEST, { id, agency: 'POLICE', purpose: 'Any police contact with the household?' }, practitioner)).errors).toBeUndefined();
