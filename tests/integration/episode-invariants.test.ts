@@ -11,8 +11,8 @@ import {
 import { episodeWorkflowId } from '../../workflows/referral';
 import { eventually } from '../support/stack';
 import {
-  aChild, caseOf, createHarness, escalationsOf, eventsOf, fullAttendance, londonDate, MANAGER, nowOf, PRACTITIONER, refer, refused, settled, signalReferral, skipTo,
-  skipToWorkingMorning, storeContact, take, type Child, type Harness,
+  aChild, caseOf, createHarness, escalationsOf, eventsOf, fullAttendance, londonDate, MANAGER, nowOf, openTasksOf, PRACTITIONER, refer, refused, settled, signalReferral, skipTo,
+  skipToWorkingMorning, storeContact, take, workingDaysFrom, type Child, type Harness,
 } from './episode-harness';
 
 // The CIN census invariants, enforced rather than reported: nothing before the referral or after closure; an NFA
@@ -97,6 +97,44 @@ describe('section 47', () => {
       .toEqual({ type: 'InvalidState', message: expect.stringMatching(/^A section 47 enquiry is unresolved \(no outcome recorded\)/) as string });
     const rows = await settled(() => h.sql`select id from section47s where episode_id = ${c.caseId}`, (r) => r.length === 1);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('a section 47 decided but not started', () => {
+  it('runs a clock to the next working day, escalates once when missed, shows the stage, blocks closure, and stops when started', async () => {
+    const c = await refer(h, { borough: BOROUGH, pathway: 'S17_ASSESSMENT' });
+    await skipToWorkingMorning(h, BOROUGH);
+    const heldAt = new Date(await nowOf(h));
+    const decided = await take(h, c, recordStrategyDiscussion, discussion(c, heldAt));
+    const startBy = decided.deadlines.find((d) => d.what === 'SECTION_47')!;
+    expect(startBy.dueDate).toBe(workingDaysFrom(h, BOROUGH, heldAt, 1));
+    expect(decided.stage).toBe('SECTION_47');
+    const task = await settled(() => openTasksOf(h, c.caseId), (tasks) => tasks.some((t) => t.title.startsWith('Start the section 47')));
+    expect(task.find((t) => t.title.startsWith('Start the section 47'))).toMatchObject({ kind: 'SECTION_47', dueDate: startBy.dueDate });
+    expect(await refused(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC7', note: 'Family left the country.' }))
+      .toEqual({ type: 'InvalidState', message: expect.stringMatching(/^A strategy discussion decided on a section 47 enquiry that has not been started/) as string });
+
+    await skipTo(h, startBy.dueAt);
+    const escalated = await settled(() => escalationsOf(h, c.caseId), (rows) => rows.some((r) => r.stage === 'SECTION_47'));
+    expect(escalated.filter((r) => r.stage === 'SECTION_47').map((r) => r.rung)).toEqual([0]);
+    const started = await take(h, c, startSection47, { actor: PRACTITIONER, caseId: c.caseId, strategyDiscussionId: null });
+    expect(started.deadlines.map((d) => d.what)).toEqual(['ICPC']);
+    const after = await settled(() => openTasksOf(h, c.caseId), (tasks) => tasks.some((t) => t.title.startsWith('Complete the section 47')));
+    expect(after.map((t) => t.title).filter((title) => title.includes('section 47'))).toEqual(['Complete the section 47 enquiry and have it authorised, in time for the conference']);
+    // No further rung for the clock that was met, however long we wait.
+    await h.env.sleep(10 * 86_400_000);
+    const rungs = (await escalationsOf(h, c.caseId)).filter((r) => r.stage === 'SECTION_47' && r.dueAt.toISOString() === startBy.dueAt);
+    expect(rungs.map((r) => r.rung)).toEqual([0]);
+    await h.env.client.workflow.getHandle(c.workflowId).terminate('test finished');
+  });
+
+  it('is stopped by a later discussion that decides otherwise', async () => {
+    const c = await refer(h, { borough: BOROUGH, pathway: 'S17_ASSESSMENT' });
+    await take(h, c, recordStrategyDiscussion, discussion(c, await nowOf(h)));
+    const revised = await take(h, c, recordStrategyDiscussion, discussion(c, await nowOf(h), { outcome: 'S17_ASSESSMENT', rationale: 'Medical opinion: the injury is accidental; assess needs instead.' }));
+    expect(revised.stage).not.toBe('SECTION_47');
+    await settled(() => openTasksOf(h, c.caseId), (tasks) => !tasks.some((t) => t.title.startsWith('Start the section 47')));
+    await h.env.client.workflow.getHandle(c.workflowId).terminate('test finished');
   });
 });
 

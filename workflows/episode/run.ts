@@ -5,7 +5,7 @@ import type { DeadlineSpec, Due } from '../../activities/casework';
 import type { EpisodeWrite } from '../../db/episodes';
 import { localDateOf } from '../../rules/calendar';
 import { untilDoneOrEscalate } from '../shared/clock';
-import type { Clock, EpisodeSettings, EpisodeStage, EpisodeState, EpisodeStep } from './types';
+import { SECTION_47_START_CLOCK, type Clock, type EpisodeSettings, type EpisodeStage, type EpisodeState, type EpisodeStep } from './types';
 import { calendarOf, todayIn } from './validate';
 
 // PostgreSQL may be down for a while: keep retrying (never lose a step a caseworker was told was accepted).
@@ -144,7 +144,7 @@ export function createRun(state: EpisodeState, settings: EpisodeSettings): Episo
 export function stageOf(s: EpisodeState): EpisodeStage {
   if (s.closed) return 'CLOSED';
   if (s.strategy.required !== null) return 'STRATEGY_DISCUSSION';
-  if (s.s47 && s.s47.status !== 'COMPLETED') return 'SECTION_47';
+  if ((s.s47 && s.s47.status !== 'COMPLETED') || s.clocks[SECTION_47_START_CLOCK]) return 'SECTION_47';
   if (s.s47?.recommendation === 'CONVENE_ICPC' && !s.s47.conferenceHeld) return 'AWAITING_ICPC';
   if (s.cpPlan) return 'CP_PLAN';
   if (s.assessment?.status === 'OPEN') return 'ASSESSMENT';

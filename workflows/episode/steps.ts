@@ -1,4 +1,4 @@
-import { uuid4 } from '@temporalio/workflow';
+import { patched, uuid4 } from '@temporalio/workflow';
 import type { DeadlineSpec } from '../../activities/casework';
 import type { PlanEnd, PlanStart } from '../../db/episodes';
 import { normaliseFactors } from '../../rules/cin-codes';
@@ -10,6 +10,7 @@ import type {
   RecordStrategyDiscussionInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input, StepDeadline, StepDownInput,
   StepUpInput, UpdatePlanActionInput,
 } from './types';
+import { SECTION_47_START_CLOCK } from './types';
 import { discussionForSection47, mergeAction, missingAgencies, socialCareManagerPresent } from './validate';
 
 // The handlers of an episode's human steps. Each runs after its validator accepted the input, and changes the state
@@ -133,6 +134,13 @@ export const recordDiscussion: Handler<RecordStrategyDiscussionInput> = async (r
 
   const deadlines: StepDeadline[] = [];
   if (input.outcome === 'S17_ASSESSMENT' && s.assessment?.status !== 'OPEN') deadlines.push(...(await expectAssessment(run)));
+  // Added while episodes were running (histories without it replay unchanged): a decision on a section 47 enquiry
+  // starts a clock until the enquiry is started, so a decided s47 cannot sit unnoticed; a later discussion that
+  // decides otherwise stops it.
+  if (patched('section-47-start-clock')) {
+    if (input.outcome !== 'SECTION_47') run.stopClock(SECTION_47_START_CLOCK, 'CANCELLED');
+    else if (!s.s47 || s.s47.status === 'COMPLETED') deadlines.push(...(await expectSection47(run, id, heldAt)));
+  }
   const s47 = s.s47;
   const icpcStillAhead = s47 !== null && !s47.conferenceHeld && (s47.status !== 'COMPLETED' || s47.recommendation === 'CONVENE_ICPC');
   if (run.settings.icpcAnchor === 'LAST_STRATEGY_DISCUSSION' && icpcStillAhead && heldAt > s47.anchor.heldAt) {
@@ -142,6 +150,16 @@ export const recordDiscussion: Handler<RecordStrategyDiscussionInput> = async (r
 };
 
 // ---- section 47 ----
+
+/** The clock to start the s47 a discussion decided on: by the close of the next working day after it was held. */
+async function expectSection47(run: EpisodeRun, discussionId: string, heldAt: string): Promise<StepDeadline[]> {
+  const due = await run.deadline(heldAt, { kind: 'WORKING_DAYS', days: 1 });
+  const s = run.state;
+  const latest = s.strategy.held.at(-1);
+  if (s.closed || latest?.id !== discussionId || latest.section47Started) return [];
+  run.startClock(SECTION_47_START_CLOCK, { stage: SECTION_47, subject: discussionId, ...due, title: 'Start the section 47 enquiry the strategy discussion decided on' });
+  return [{ what: SECTION_47, ...due }];
+}
 
 export const startSection47: Handler<StartSection47Input> = async (run, input) => {
   const s = run.state;
@@ -153,6 +171,7 @@ export const startSection47: Handler<StartSection47Input> = async (run, input) =
   s.servicesStarted = true;
   s.nfa = false;
   run.persist({ op: 'startSection47', args: { ...run.stamp(input.actor.userId), id, discussionId: discussion.id, anchor: run.settings.icpcAnchor, anchorDiscussionId: anchor.id } });
+  run.stopClock(SECTION_47_START_CLOCK, 'DONE');
   const deadlines = await anchorIcpc(run, id, s.s47.anchor);
   return run.step({ recordId: id, deadlines });
 };

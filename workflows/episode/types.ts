@@ -13,6 +13,12 @@ export const EPISODE_STAGES = [
 ] as const;
 export type EpisodeStage = (typeof EPISODE_STAGES)[number];
 
+/**
+ * The clock that runs from a strategy discussion deciding on a section 47 enquiry until one is started (no open s47
+ * then): while it runs the episode shows stage SECTION_47 and cannot be closed.
+ */
+export const SECTION_47_START_CLOCK = 'SECTION_47_START';
+
 export const DISCUSSION_OUTCOMES = ['SECTION_47', 'S17_ASSESSMENT', 'NO_FURTHER_ACTION'] as const;
 export type DiscussionOutcome = (typeof DISCUSSION_OUTCOMES)[number];
 

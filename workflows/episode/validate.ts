@@ -4,6 +4,7 @@ import { isWorkingDay, localDateOf, type WorkingCalendar } from '../../rules/cal
 import { isCalendarDate, planActionProblems, type ActionProblem } from '../../rules/plan-actions';
 import { AGENCIES, type Agency } from '../../rules/vocabulary';
 import type { Actor } from '../contact';
+import { SECTION_47_START_CLOCK } from './types';
 import type {
   AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, DiscussionAttendee, EmergencyProtectionOrderInput,
   EndProtectionInput, EpisodeSettings, EpisodeState, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput,
@@ -206,6 +207,9 @@ export const validateClose: Validator<CloseCaseInput> = (s, _cfg, input) => {
   if (!isManager(input.actor)) refuse('BadInput', 'Closing a child\'s episode is a manager\'s decision: ask a manager to close it.');
   if (unresolvedSection47(s)) {
     refuse('InvalidState', `A section 47 enquiry is unresolved (${s.s47!.status === 'COMPLETED' ? 'its conference has not been held' : s.s47!.status === 'OPEN' ? 'no outcome recorded' : 'awaiting a manager\'s authorisation'}): complete and authorise it, and hold the conference it recommends, before closing the episode.`);
+  }
+  if (s.clocks[SECTION_47_START_CLOCK]) {
+    refuse('InvalidState', 'A strategy discussion decided on a section 47 enquiry that has not been started: start it (startSection47), or hold a further strategy discussion that decides otherwise, before closing the episode.');
   }
   if (s.assessment?.status === 'OPEN') {
     refuse('InvalidState', `The assessment started ${s.assessment.startedAt.slice(0, 10)} is still open: complete it (factors and a manager's authorisation) before closing the episode.`);
