@@ -7,6 +7,7 @@ import { findCaseHeader, type CaseHeader } from '../db/cases';
 import type { Caller, Role } from './auth';
 import type { CaseEventBus } from './events';
 import { apiError } from './errors';
+import { readableKinds } from './access';
 
 /** What every resolver gets: the verified caller (or null) and the process's shared services. */
 export interface ApiContext {
@@ -52,7 +53,8 @@ export function requireBoroughRole(context: ApiContext, borough: string, roles: 
 export async function caseForCaller(context: ApiContext, id: string, roles: readonly Role[]): Promise<CaseHeader> {
   const caller = context.caller!;
   const found = z.uuid().safeParse(id).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, id)) : null;
-  if (!found) throw apiError('NOT_FOUND', `No case ${id} in your boroughs (${caller.boroughs.join(', ')}).`);
+  // A case of a kind the caller may not read (an episode, for the MASH) is as unknown to them as one elsewhere.
+  if (!found || !readableKinds(caller.roles).includes(found.kind)) throw apiError('NOT_FOUND', `No case ${id} in your boroughs (${caller.boroughs.join(', ')}).`);
   requireBoroughRole(context, found.borough, roles);
   return found;
 }

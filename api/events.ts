@@ -14,6 +14,7 @@ const NoticeSchema = z.object({
   borough: z.string(),
   caseId: z.string(),
   kind: z.string(),
+  caseKind: z.enum(['CONTACT', 'EPISODE']).optional(),
   at: z.string(),
 });
 

@@ -12,6 +12,8 @@ export interface CaseNotice {
   borough: string;
   caseId: string;
   kind: string;
+  /** For an escalation: the kind of case it is on (CONTACT or EPISODE), so subscribers see only what they may read. */
+  caseKind?: string;
   at: string;
 }
 
@@ -153,7 +155,8 @@ export async function recordEscalation(sql: Sql, escalation: EscalationInput): P
       borough: escalation.borough, caseId: escalation.caseId, contactId: escalation.contactId, kind: 'ESCALATED', key: `escalated:${key}`, at: escalation.at, actor: escalation.raisedBy,
       detail: { stage: escalation.stage, subject: escalation.subject ?? null, rung: escalation.rung, notify: escalation.notify, dueAt: escalation.dueAt, reason: escalation.reason },
     });
-    await announce(tx, { type: 'ESCALATION', id, borough: escalation.borough, caseId: escalation.caseId, kind: escalation.stage, at: escalation.at });
+    const [onCase] = await tx<{ kind: string }[]>`select kind from cases where borough = ${escalation.borough} and id = ${escalation.caseId}`;
+    await announce(tx, { type: 'ESCALATION', id, borough: escalation.borough, caseId: escalation.caseId, kind: escalation.stage, caseKind: onCase?.kind ?? 'CONTACT', at: escalation.at });
     return true;
   });
 }

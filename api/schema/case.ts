@@ -280,7 +280,8 @@ builder.subscriptionField('escalations', (t) =>
     args: { borough: t.arg.string({ required: true }) },
     subscribe: (_root, { borough }, context) => {
       requireBoroughRole(context, borough, rolesFor('Subscription.escalations'));
-      return context.services.events.subscribe((notice) => notice.type === 'ESCALATION' && notice.borough === borough);
+      const kinds: readonly string[] = readableKinds(context.caller!.roles);
+      return context.services.events.subscribe((notice) => notice.type === 'ESCALATION' && notice.borough === borough && kinds.includes(notice.caseKind ?? 'CONTACT'));
     },
     resolve: async (notice: CaseNotice, _args, context) => {
       const escalations = await fromStore(() => escalationsFor(context.services.sql, notice.borough, [notice.caseId]));

@@ -9,10 +9,11 @@ import {
   type GraphQLField,
   type GraphQLInputType,
 } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ACCESS } from '../../api/access';
 import { ROLES, type Role } from '../../api/auth';
 import { schema } from '../../api/schema/index';
+import { recordEscalation } from '../../db/casework';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 // Walks every operation in the schema and proves each one refuses: a caller without a token, a caller in the
@@ -143,16 +144,52 @@ describe('every operation', () => {
 });
 
 describe('the MASH worker', () => {
-  it('sees the front door, and no child\'s episode', async () => {
+  it('sees the front door, and no child\'s episode: not by id, not in lists, not its timeline, not its escalations', async () => {
     const mash = await stack.token({ user: 'mash-mo', roles: ['mash_worker'], boroughs: ['hf', 'rbkc', 'wcc'] });
+    const practitioner = await stack.token({ user: 'sw-access', roles: ['practitioner'], boroughs: ['hf'] });
     const contact = await stack.graphql<{ case: { kind: string } }>(`query ($id: ID!) { case(id: $id) { kind } }`, { id: contactId }, mash);
     expect(contact.data?.case.kind).toBe('CONTACT');
-    const [episode] = await stack.sql<{ id: string }[]>`select id from cases where kind = 'EPISODE' limit 1`;
-    if (episode) {
-      const refused = await stack.graphql(`query ($id: ID!) { case(id: $id) { kind } }`, { id: episode.id }, mash);
-      expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    }
-    const list = await stack.graphql<{ cases: { edges: { node: { kind: string } }[] } }>(`{ cases(first: 200) { edges { node { kind } } } }`, {}, mash);
-    expect(list.data!.cases.edges.every((edge) => edge.node.kind === 'CONTACT')).toBe(true);
+
+    // A child referred here, so there is an episode to hide.
+    const received = await stack.graphql<{ receiveContact: { contactId: string } }>(`mutation ($input: ReceiveContactInput!) { receiveContact(input: $input) { contactId } }`, {
+      input: { borough: 'hf', channel: 'PHONE', referrer: { type: 'SCHOOL' }, children: [{ firstName: 'Eve', lastName: 'Episode', dateOfBirth: '2015-05-05' }], indicators: ['PHYSICAL_INJURY'], summary: 'Access test: a referral.', consent: 'GIVEN' },
+    }, practitioner);
+    const referred = received.data!.receiveContact.contactId;
+    await eventually(
+      () => stack.graphql(`mutation ($id: ID!, $input: ScreeningDecisionInput!) { recordScreeningDecision(contactId: $id, input: $input) { status } }`, {
+        id: referred, input: { pathway: 'S17_ASSESSMENT', levelOfNeed: 3, rag: 'AMBER', rationale: 'Needs an assessment.', overrideReason: 'Access test.', primaryNeed: 'N1' },
+      }, practitioner),
+      (r) => r.errors === undefined,
+    );
+    const [episode] = await eventually(() => stack.sql<{ id: string }[]>`select id from cases where kind = 'EPISODE' and contact_id = ${referred}`, (rows) => rows.length === 1);
+    const episodeId = episode!.id;
+
+    const refused = await stack.graphql(`query ($id: ID!) { case(id: $id) { kind } }`, { id: episodeId }, mash);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const list = await stack.graphql<{ cases: { edges: { node: { id: string; kind: string } }[] } }>(`{ cases(first: 100) { edges { node { id kind } } } }`, {}, mash);
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.cases.edges.map((edge) => edge.node.kind)).toContain('CONTACT');
+    expect(list.data!.cases.edges.some((edge) => edge.node.kind === 'EPISODE')).toBe(false);
+
+    const timeline = stack.subscribe(`subscription ($id: ID!) { caseEvents(caseId: $id) { kind } }`, mash, { id: episodeId });
+    await expect(timeline.ready().then(() => timeline.next())).rejects.toThrow(/NOT_FOUND/);
+    timeline.close();
+
+    // An escalation on the episode reaches the practitioner's subscription, and not the MASH worker's; one on a
+    // contact reaches both.
+    const mashFeed = stack.subscribe(`subscription { escalations(borough: "hf") { caseId stage } }`, mash);
+    const teamFeed = stack.subscribe(`subscription { escalations(borough: "hf") { caseId stage } }`, practitioner);
+    onTestFinished(() => {
+      mashFeed.close();
+      teamFeed.close();
+    });
+    await Promise.all([mashFeed.ready(), teamFeed.ready()]);
+    const at = new Date().toISOString();
+    const escalation = { borough: 'hf', stage: 'ASSESSMENT', subject: 'access-test', rung: 0, notify: 'TEAM_MANAGER', dueAt: at, at, reason: 'Access test', raisedBy: 'access-test' };
+    await recordEscalation(stack.sql, { ...escalation, caseId: episodeId, contactId: referred });
+    await recordEscalation(stack.sql, { ...escalation, stage: 'SCREENING', caseId: contactId, contactId });
+    expect(await teamFeed.next()).toEqual({ escalations: { caseId: episodeId, stage: 'ASSESSMENT' } });
+    expect(await teamFeed.next()).toEqual({ escalations: { caseId: contactId, stage: 'SCREENING' } });
+    expect(await mashFeed.next()).toEqual({ escalations: { caseId: contactId, stage: 'SCREENING' } });
   });
 });

@@ -131,11 +131,11 @@ describe('screening decisions', () => {
 describe('the case timeline subscription', () => {
   it('publishes each event on the case as it is committed, and refuses another borough', async () => {
     const { id } = await receiveAndWait({});
-    const refused = subscribe(`subscription { caseEvents(caseId: "${id}") { kind } }`, await stack.token({ user: 'far-away', roles: ['manager'], boroughs: ['wcc'] }));
+    const refused = stack.subscribe(`subscription { caseEvents(caseId: "${id}") { kind } }`, await stack.token({ user: 'far-away', roles: ['manager'], boroughs: ['wcc'] }));
     await expect(refused.next()).rejects.toThrow('NOT_FOUND');
     refused.close();
 
-    const events = subscribe(`subscription { caseEvents(caseId: "${id}") { caseId kind actor detail } }`, manager);
+    const events = stack.subscribe(`subscription { caseEvents(caseId: "${id}") { caseId kind actor detail } }`, manager);
     await events.ready();
     expect((await stack.graphql(CONSENT, { id, status: 'SOUGHT', note: 'Asked the mother by phone.' }, practitioner)).errors).toBeUndefined();
     expect(await events.next()).toEqual({ caseEvents: { caseId: id, kind: 'CONSENT_RECORDED', actor: 'pat', detail: { status: 'SOUGHT', reason: null, note: 'Asked the mother by phone.', authorisedBy: null } } });
@@ -203,7 +203,7 @@ describe('out of hours, queues and allocation', () => {
   it('lets the out-of-hours team escalate a contact, which jumps the queue and is published', async () => {
     const { id: calm } = await receiveAndWait({});
     const { id } = await receiveAndWait({});
-    const subscription = subscribe(`subscription { escalations(borough: "hf") { caseId stage rung notify raisedBy reason } }`, outOfHours);
+    const subscription = stack.subscribe(`subscription { escalations(borough: "hf") { caseId stage rung notify raisedBy reason } }`, outOfHours);
     await subscription.ready();
 
     expect(refusal(await stack.graphql(ESCALATE, { id, reason: 'Child called back, frightened to go home.' }, practitioner)).code).toBe('FORBIDDEN');
@@ -276,40 +276,3 @@ describe('out of hours, queues and allocation', () => {
     expect(refusal(other).code).toBe('FORBIDDEN');
   });
 });
-
-/** A GraphQL subscription over server-sent events; `next()` resolves with the next event's data. */
-function subscribe(query: string, token: string) {
-  const controller = new AbortController();
-  const response = fetch(`${stack.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  });
-  let buffer = '';
-  const decoder = new TextDecoder();
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return {
-    /** Resolves once the server has accepted the subscription. */
-    async ready(): Promise<void> {
-      const answer = await response;
-      expect(answer.headers.get('content-type')).toContain('text/event-stream');
-    },
-    async next(): Promise<unknown> {
-      reader ??= (await response).body!.getReader();
-      for (;;) {
-        const match = /(?:^|\n)event: next\ndata: (.*)\n\n/.exec(buffer);
-        if (match) {
-          buffer = buffer.slice(match.index + match[0].length);
-          const body = JSON.parse(match[1]!) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
-          if (body.errors) throw new Error(body.errors.map((e) => e.extensions?.code).join(','));
-          return body.data;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`subscription ended; received: ${buffer}`);
-        buffer += decoder.decode(value, { stream: true });
-      }
-    },
-    close: () => controller.abort(),
-  };
-}

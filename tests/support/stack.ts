@@ -40,9 +40,19 @@ export interface TestStack {
   /** Sends a GraphQL request over HTTP as the given caller (or nobody). */
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: string | null): Promise<GraphQLResult<T>>;
   token(caller: { user?: string; roles?: Role[]; boroughs: string[] }, expiresIn?: string): Promise<string>;
+  /** Opens a GraphQL subscription over server-sent events as the given caller. */
+  subscribe(query: string, as: string, variables?: Record<string, unknown>): Subscription;
   /** Stops and restarts the worker (a crash and a redeploy, as far as Temporal can tell). */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Subscription {
+  /** Resolves once the server has accepted the subscription (a refusal comes back as a plain GraphQL error instead). */
+  ready(): Promise<void>;
+  /** The next event's data; throws with the error codes if the event carries errors. */
+  next(): Promise<unknown>;
+  close(): void;
 }
 
 export interface GraphQLResult<T> {
@@ -98,6 +108,7 @@ export async function startStack(options: { databaseUrl?: string; boroughConfigD
       return { status: response.status, data: body.data, errors: body.errors };
     },
     token: ({ user = 'tester', roles = ['practitioner'], boroughs: codes }, expiresIn = '1h') => signToken(AUTH, { userId: user, roles, boroughs: codes }, expiresIn),
+    subscribe: (query, as, variables = {}) => subscribeOverSse(url, query, as, variables),
     async restartWorker() {
       await stopWorker(current.worker, current.running);
       current = await startWorker();
@@ -110,6 +121,42 @@ export async function startStack(options: { databaseUrl?: string; boroughConfigD
       await workerConnection.close();
       await sql.end();
     },
+  };
+}
+
+function subscribeOverSse(url: string, query: string, token: string, variables: Record<string, unknown>): Subscription {
+  const controller = new AbortController();
+  const response = fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+    signal: controller.signal,
+  });
+  let buffer = '';
+  const decoder = new TextDecoder();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return {
+    async ready() {
+      const answer = await response;
+      const type = answer.headers.get('content-type') ?? '';
+      if (!type.includes('text/event-stream')) throw new Error(`subscription refused (${answer.status}): ${await answer.text()}`);
+    },
+    async next() {
+      reader ??= (await response).body!.getReader();
+      for (;;) {
+        const match = /(?:^|\n)event: next\ndata: (.*)\n\n/.exec(buffer);
+        if (match) {
+          buffer = buffer.slice(match.index + match[0].length);
+          const body = JSON.parse(match[1]!) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+          if (body.errors) throw new Error(body.errors.map((e) => e.extensions?.code).join(','));
+          return body.data;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`subscription ended; received: ${buffer}`);
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    close: () => controller.abort(),
   };
 }
 
