@@ -17,6 +17,16 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
       if (NOT_CASE_DATA.has(field.name)) continue;
       const resolve = field.resolve ?? defaultFieldResolver;
       const operation = `${type!.name}.${field.name}`;
+      const record = async (args: Record<string, unknown>, context: ApiContext, result: unknown, outcome: string) => {
+        if (!context.caller) return;
+        const caller = context.caller;
+        const touched = casesIn(args, result);
+        const entries: AuditEntry[] = (touched.length > 0 ? touched : [{ caseId: null, borough: boroughIn(args) }]).map(({ caseId, borough }) => ({
+          userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: context.purpose,
+        }));
+        await appendAudit(context.services.sql, entries).catch((error: unknown) => context.log.warn({ operation, cases: entries.map((e) => e.caseId), err: error }, 'could not write the audit trail'));
+      };
+      // Each call (for a subscription: each event delivered) is recorded with its outcome.
       field.resolve = async (source, args: Record<string, unknown>, context: ApiContext, info) => {
         let outcome = 'OK';
         let result: unknown;
@@ -24,22 +34,31 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
           result = await resolve(source, args, context, info);
           return result;
         } catch (error) {
-          outcome = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : 'ERROR';
+          outcome = codeOf(error);
           throw error;
         } finally {
-          if (context.caller) {
-            const caller = context.caller;
-            const touched = casesIn(args, result);
-            const entries: AuditEntry[] = (touched.length > 0 ? touched : [{ caseId: null, borough: boroughIn(args) }]).map(({ caseId, borough }) => ({
-              userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: context.purpose,
-            }));
-            await appendAudit(context.services.sql, entries).catch((error: unknown) => context.log.warn({ operation, cases: entries.map((e) => e.caseId), err: error }, 'could not write the audit trail'));
-          }
+          await record(args, context, result, outcome);
         }
       };
+      // A subscription refused when it is opened (no access, no such case) never reaches resolve: record the refusal.
+      const subscribe = field.subscribe;
+      if (subscribe) {
+        field.subscribe = async (source, args: Record<string, unknown>, context: ApiContext, info) => {
+          try {
+            return await subscribe(source, args, context, info);
+          } catch (error) {
+            await record(args, context, null, codeOf(error));
+            throw error;
+          }
+        };
+      }
     }
   }
   return schema;
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : 'ERROR';
 }
 
 /** Case ids (with their borough where known) in an operation's arguments and result. */

@@ -27,9 +27,28 @@ export interface InputProblem {
   message: string;
 }
 
-/** An expected failure, shown to the caller as is (yoga masks every other error). */
+/**
+ * An expected failure, shown to the caller as is (yoga masks every other error). A BAD_USER_INPUT always carries
+ * `extensions.problems`: given, or read from the message, which names its field first ("first: must be …").
+ */
 export function apiError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+  const problems = code === 'BAD_USER_INPUT' && !('problems' in extra) ? { problems: problemsIn(message) } : {};
+  return new GraphQLError(message, { extensions: { code, ...problems, ...extra } });
+}
+
+/**
+ * The problems a refusal's message names: "heldOn: … is a weekend" is one problem with `heldOn`; several problems
+ * with one input come as one message with a field each ("description: …. dueDate: …"). Fields are given `under`
+ * a prefix (e.g. `input`); a message that names no field is one problem with the whole (`under`, or `input`).
+ */
+export function problemsIn(message: string, under = ''): InputProblem[] {
+  const FIELD = /(?:^|(?<=[.;] ))([a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+|\[\d+\])*): /g;
+  const starts = [...message.matchAll(FIELD)];
+  if (starts.length === 0 || starts[0]!.index !== 0) return [{ field: under || 'input', message }];
+  return starts.map((match, i) => ({
+    field: under ? `${under}.${match[1]!}` : match[1]!,
+    message: message.slice(match.index + match[0].length, starts[i + 1]?.index ?? message.length).trim(),
+  }));
 }
 
 /** A BAD_USER_INPUT error naming every problem at once. */

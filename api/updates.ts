@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { apiError } from './errors';
+import { apiError, problemsIn } from './errors';
 
 /**
  * Sends a human step to a case's workflow as a Temporal update and waits for its validator and handler. A refusal
@@ -13,14 +13,17 @@ export async function runCaseUpdate<Ret, Arg>(temporal: Client, workflowId: stri
     return await temporal.workflow.getHandle(workflowId).executeUpdate(update, { args });
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      throw apiError(error.cause.type === 'InvalidState' ? 'INVALID_STATE' : 'BAD_USER_INPUT', error.cause.message);
+      if (error.cause.type === 'InvalidState') throw apiError('INVALID_STATE', error.cause.message);
+      throw apiError('BAD_USER_INPUT', error.cause.message, { problems: problemsIn(error.cause.message, 'input') });
     }
     if (error instanceof WorkflowNotFoundError) {
       throw apiError('INVALID_STATE', 'This stage of the case has finished, so nothing more can be recorded on it here.');
     }
     // Anything else means the step's fate is unknown to us here: say so, and name the failure for whoever debugs it.
+    // Only the failure's name: its message may carry internals that are no business of the caller.
     throw apiError('SERVICE_UNAVAILABLE', 'Front Door could not confirm the step with its workflow service, so treat it as not recorded and try again shortly.', {
-      cause: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown',
+      cause: error instanceof Error ? error.name : 'unknown',
     });
   }
 }
+

@@ -16,7 +16,7 @@ import { rolesFor } from '../access';
 import type { Role } from '../auth';
 import { builder } from '../builder';
 import { caseForCaller, requireBoroughRole, type ApiContext } from '../context';
-import { apiError } from '../errors';
+import { apiError, inputError } from '../errors';
 import { runCaseUpdate } from '../updates';
 import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
 
@@ -78,7 +78,7 @@ builder.mutationField('recordScreeningDecision', (t) =>
     resolve: async (_root, { contactId, input }, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(contactId), rolesFor('Mutation.recordScreeningDecision'));
       if (!(LEVELS_OF_NEED as readonly number[]).includes(input.levelOfNeed)) {
-        throw apiError('BAD_USER_INPUT', 'input.levelOfNeed: must be 1, 2, 3 or 4 (London continuum of need).', { problems: [{ field: 'input.levelOfNeed', message: 'must be 1, 2, 3 or 4' }] });
+        throw inputError([{ field: 'input.levelOfNeed', message: 'must be 1, 2, 3 or 4 (London continuum of need)' }]);
       }
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordScreeningDecision, [{
         actor, pathway: input.pathway, levelOfNeed: input.levelOfNeed as 1 | 2 | 3 | 4, rag: input.rag, rationale: input.rationale,

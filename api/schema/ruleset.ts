@@ -641,6 +641,7 @@ builder.queryField('overrideAnalytics', (t) =>
     args: { borough: t.arg.string({ required: true }), from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }) },
     resolve: async (_root, { borough, from, to }, context) => {
       authorise(context, borough, READERS);
+      if (from && to && from > to) throw apiError('BAD_USER_INPUT', `to: ${to.toISOString()} is before from (${from.toISOString()}); a period ends after it starts.`);
       return store(() => overrideAnalytics(context.services.sql, borough, { from, to }));
     },
   }),

@@ -174,6 +174,12 @@ describe('the MASH worker', () => {
     const timeline = stack.subscribe(`subscription ($id: ID!) { caseEvents(caseId: $id) { kind } }`, mash, { id: episodeId });
     await expect(timeline.ready().then(() => timeline.next())).rejects.toThrow(/NOT_FOUND/);
     timeline.close();
+    // The refused subscription is in the audit trail, like any refused read.
+    const audited = await eventually(
+      () => stack.sql<{ outcome: string }[]>`select outcome from audit_log where user_id = 'mash-mo' and operation = 'Subscription.caseEvents' and case_id = ${episodeId}`,
+      (rows) => rows.length > 0,
+    );
+    expect(audited.map((row) => row.outcome)).toEqual(['NOT_FOUND']);
 
     // An escalation on the episode reaches the practitioner's subscription, and not the MASH worker's; one on a
     // contact reaches both.

@@ -218,9 +218,12 @@ describe('bad input', () => {
     expect(result.errors?.[0]?.message).toMatch(/real calendar date/);
   });
 
-  it('rejects an unknown borough, listing the known ones', async () => {
+  it('rejects an unknown borough, listing the caller\'s own, and tells someone without a front-door role nothing', async () => {
     const result = await receive(contactInput({ borough: 'xyz' }), tokens.hf!);
-    expect(result.errors?.[0]?.extensions?.problems).toContainEqual({ field: 'input.borough', message: 'unknown borough "xyz"; known boroughs: hf, rbkc, wcc' });
+    expect(result.errors?.[0]?.extensions?.problems).toContainEqual({ field: 'input.borough', message: 'unknown borough "xyz"; yours: hf' });
+    const auditor = await receive(contactInput({ borough: 'xyz' }), await stack.token({ user: 'aud', roles: ['auditor'], boroughs: ['hf'] }));
+    expect(auditor.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/^Receiving a contact needs one of the roles/) as string });
+    expect(JSON.stringify(auditor.errors)).not.toMatch(/rbkc|wcc/);
   });
 });
 

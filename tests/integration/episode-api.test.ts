@@ -96,6 +96,7 @@ describe('episode mutations', () => {
       extensions: { code: 'BAD_USER_INPUT' },
       message: expect.stringMatching(/^attendees: HEALTH did not take part\. .*a manager may record it as incomplete with an overrideReason/) as string,
     });
+    expect(withoutHealth.errors?.[0]?.extensions?.problems).toEqual([{ field: 'input.attendees', message: expect.stringMatching(/^HEALTH did not take part\./) as string }]);
     const held = await step('recordStrategyDiscussion', 'RecordStrategyDiscussionInput', caseId, { ...discussion, attendees: attendees() }, tokens.practitioner);
     expect(held.errors).toBeUndefined();
     expect(held.data!.recordStrategyDiscussion!.missingAgencies).toEqual([]);
