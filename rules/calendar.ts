@@ -284,3 +284,16 @@ function checkCount(n: number, name: string): number {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number of 0 or more (got ${n}).`);
   return n;
 }
+
+/**
+ * A warning when a calendar's bank holidays run out within `withinDays` of `now` (after the last one listed, every
+ * weekday counts as a working day, so deadlines past it would silently ignore the holidays), else null.
+ */
+export function bankHolidaysRunningOut(calendar: WorkingCalendar, now: Date, withinDays = 365): string | null {
+  const last = [...calendar.bankHolidays].sort().at(-1);
+  const horizon = DateTime.fromJSDate(now, { zone: calendar.timeZone }).plus({ days: withinDays }).toISODate()!;
+  if (last && last >= horizon) return null;
+  return last
+    ? `the bank holidays listed end on ${last}, within ${withinDays} days: deadlines after it would count bank holidays as working days. Refresh them (scripts/refresh-bank-holidays.ts) from gov.uk's bank-holidays.json.`
+    : 'no bank holidays are listed: every weekday counts as a working day. Add them (scripts/refresh-bank-holidays.ts) from gov.uk\'s bank-holidays.json.';
+}

@@ -8,6 +8,7 @@ import { migrate } from '../../db/migrate';
 import { syncSeedRulesets } from '../../db/rulesets';
 import { createSql, type Sql } from '../../db/sql';
 import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-config';
+import { bankHolidaysRunningOut } from '../../rules/calendar';
 import { isCi, type Environment } from '../env';
 import { resolveTemporalCli } from './temporal-cli';
 import { EncryptionCodec, type EncryptionKey } from './payload-codec';
@@ -72,6 +73,10 @@ export async function startInfrastructure(env: Environment, log: Logger): Promis
 export async function openDatabaseAndBoroughs(env: Environment, databaseUrl: string, log: Logger): Promise<{ sql: Sql; boroughs: BoroughRegistry }> {
   const boroughs = await loadBoroughConfigs(env.BOROUGH_CONFIG_DIR);
   log.info({ boroughs: [...boroughs.keys()] }, 'borough configuration loaded');
+  for (const borough of boroughs.values()) {
+    const warning = bankHolidaysRunningOut(borough.calendar, new Date());
+    if (warning) log.warn({ borough: borough.code }, `borough ${borough.code}: ${warning}`);
+  }
   const sql = createSql(databaseUrl);
   try {
     const applied = await migrate(sql);

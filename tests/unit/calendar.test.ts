@@ -4,6 +4,7 @@ import {
   addCalendarMonths,
   addOfficeHours,
   addWorkingDays,
+  bankHolidaysRunningOut,
   defaultWorkingCalendar,
   isOfficeHours,
   isWorkingDay,
@@ -240,5 +241,21 @@ describe('bad input is refused with a message that says what to fix', () => {
     );
     expect(() => addCalendarMonths('2026-1-31', 1)).toThrow('localDate "2026-1-31" is not a date');
     expect(() => addCalendarMonths('2026-01-31', 0.5)).toThrow('months must be a whole number (got 0.5).');
+  });
+});
+
+describe('the shipped bank holidays running out', () => {
+  const listed = { ...london, bankHolidays: new Set(['2027-12-27', '2027-12-28']) };
+
+  it('says nothing while they reach a year ahead', () => {
+    expect(bankHolidaysRunningOut(listed, at('2026-12-27T12:00:00Z'))).toBeNull();
+  });
+
+  it('warns, naming the last date and how to refresh, once they end within a year', () => {
+    expect(bankHolidaysRunningOut(listed, at('2026-12-29T12:00:00Z'))).toMatch(/^the bank holidays listed end on 2027-12-28, within 365 days: .*refresh-bank-holidays/);
+  });
+
+  it('warns when none are listed at all', () => {
+    expect(bankHolidaysRunningOut({ ...london, bankHolidays: new Set() }, at('2026-12-29T12:00:00Z'))).toMatch(/^no bank holidays are listed/);
   });
 });

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { assessmentFactorProblems, CATEGORIES_OF_ABUSE, closureReasonProblem, isCategoryOfAbuse } from '../../rules/cin-codes';
 import { isWorkingDay, localDateOf, type WorkingCalendar } from '../../rules/calendar';
-import { isCalendarDate, planActionProblems, type ActionProblem } from '../../rules/plan-actions';
+import { isAgency, isCalendarDate, planActionProblems, type ActionProblem } from '../../rules/plan-actions';
 import { AGENCIES, type Agency } from '../../rules/vocabulary';
 import type { Actor } from '../contact';
 import { SECTION_47_START_CLOCK } from './types';
@@ -129,10 +129,9 @@ export const validateInitialConference: Validator<InitialConferenceInput> = (s, 
   if (s47.status !== 'COMPLETED') refuse('InvalidState', 'The section 47 enquiry must be completed (enquiries, analysis, recommendation) and authorised by a manager before the conference.');
   if (s47.recommendation !== 'CONVENE_ICPC') refuse('InvalidState', `The section 47 enquiry recommended ${s47.recommendation}, not a conference.`);
   if (s47.conferenceHeld) refuse('InvalidState', 'The initial conference for this section 47 enquiry has already been recorded.');
-  const heldOn = localDate(input.heldOn, 'heldOn');
-  if (heldOn > todayIn(cfg, now)) refuse('BadInput', `heldOn: ${heldOn} is in the future; record the conference once it has been held.`);
-  if (heldOn < s.referralDate) refuse('BadInput', `heldOn: ${heldOn} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
-  if (heldOn < s47.startedAt.slice(0, 10)) refuse('BadInput', `heldOn: ${heldOn} is before the section 47 enquiry started (${s47.startedAt.slice(0, 10)}).`);
+  const heldOn = dateInEpisode(s, cfg, input.heldOn, 'heldOn', now);
+  const s47Started = localDateOf(new Date(s47.startedAt), calendarOf(cfg));
+  if (heldOn < s47Started) refuse('BadInput', `heldOn: ${heldOn} is before the section 47 enquiry started (${s47Started}).`);
   if (!isWorkingDay(heldOn, calendarOf(cfg))) refuse('BadInput', `heldOn: ${heldOn} is a weekend or bank holiday in this borough; an initial child protection conference is always held on a working day.`);
   if (input.outcome === 'CP_PLAN') {
     if (s.cpPlan) refuse('InvalidState', `A child protection plan is already open (since ${s.cpPlan.startDate}); a child has only one at a time.`);
@@ -373,7 +372,7 @@ function dateInEpisode(s: EpisodeState, cfg: EpisodeSettings, value: string, fie
 }
 
 function unknownAgencies(agencies: readonly string[], field: string): void {
-  const unknown = agencies.filter((a) => !(AGENCIES as readonly string[]).includes(a));
+  const unknown = agencies.filter((a) => !isAgency(a));
   if (unknown.length > 0) refuse('BadInput', `${field}: ${list(unknown)} ${unknown.length === 1 ? 'is not an agency' : 'are not agencies'}; use ${AGENCIES.join(', ')}.`);
 }
 
