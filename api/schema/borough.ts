@@ -2,14 +2,13 @@ import { boroughSettingsVersions, type BoroughSettingsVersion } from '../../db/b
 import { findRulesetInForce, rulesetAuditTrail } from '../../db/rulesets';
 import type { Borough, ClockSpan, EscalationLadder } from '../../rules/borough-config';
 import { CLOCK_COUNTINGS, ESCALATION_ROLES, ESCALATION_STAGES, ICPC_ANCHORS, TEAM_KINDS, type EscalationStage } from '../../rules/vocabulary';
-import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole } from '../context';
+import { rolesFor } from '../access';
 import { apiError } from '../errors';
 import { AgencyEnum, RagEnum } from './enums';
 import { RulesetVersionRef } from './ruleset';
 
-const READERS: readonly Role[] = ['administrator', 'auditor'];
 
 type Settings = Borough['settings'];
 
@@ -127,7 +126,7 @@ builder.queryField('boroughConfig', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }) },
     resolve: (_root, { borough }, context) => {
-      requireBoroughRole(context, borough, READERS);
+      requireBoroughRole(context, borough, rolesFor('Query.boroughConfig'));
       const found = context.services.boroughs.get(borough);
       if (!found) throw apiError('NOT_FOUND', `Borough "${borough}" is not configured (known: ${[...context.services.boroughs.keys()].join(', ')}).`);
       return found;

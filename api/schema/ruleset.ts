@@ -23,12 +23,10 @@ import type { ContactForRules, Explanation, Recommendation, RuleTrace, RulesetPr
 import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { rolesFor } from '../access';
 import { apiError, inputError } from '../errors';
 import { ConcernIndicatorEnum, ConsentStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
-// Administrators change rules; auditors may read everything an administrator can.
-const ADMINISTRATORS: readonly Role[] = ['administrator'];
-const READERS: readonly Role[] = ['administrator', 'auditor'];
 
 /** The caller, authorised for `roles` in `borough`, which must be a configured borough (checked after authorising). */
 function authorise(context: ApiContext, borough: string, roles: readonly Role[]): Actor {
@@ -169,7 +167,7 @@ builder.queryField('ruleset', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }), version: t.arg.int() },
     resolve: async (_root, { borough, version }, context) => {
-      authorise(context, borough, READERS);
+      authorise(context, borough, rolesFor('Query.ruleset'));
       const { sql, now } = context.services;
       const found = await store(() => (version == null ? findRulesetInForce(sql, borough, now()) : findRulesetVersion(sql, borough, version, now())));
       if (!found) throw apiError('NOT_FOUND', version == null ? `Borough "${borough}" has no published ruleset.` : `Borough "${borough}" has no ruleset version ${version}.`);
@@ -185,7 +183,7 @@ builder.queryField('rulesetVersions', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }) },
     resolve: async (_root, { borough }, context) => {
-      authorise(context, borough, READERS);
+      authorise(context, borough, rolesFor('Query.rulesetVersions'));
       const { sql, now } = context.services;
       return withAudit(context, borough, await store(() => listRulesetVersions(sql, borough, now())));
     },
@@ -208,7 +206,7 @@ builder.mutationField('createRulesetDraft', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateDraftInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.createRulesetDraft'));
       const reason = requireReason(input.reason);
       const { sql, now } = context.services;
       const record = await store(() =>
@@ -235,7 +233,7 @@ builder.mutationField('updateRulesetDraft', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateDraftInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.updateRulesetDraft'));
       const reason = requireReason(input.reason);
       const { sql, now } = context.services;
       const record = await store(() => updateRulesetDraft(sql, { borough: input.borough, version: input.version, actor, now: now(), reason, content: input.content }));
@@ -253,7 +251,7 @@ builder.mutationField('validateRuleset', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }), version: t.arg.int({ required: true }) },
     resolve: async (_root, { borough, version }, context) => {
-      const actor = authorise(context, borough, ADMINISTRATORS);
+      const actor = authorise(context, borough, rolesFor('Mutation.validateRuleset'));
       const { sql, now } = context.services;
       const { validation, record } = await store(() => validateRulesetVersion(sql, { borough, version, actor, now: now() }));
       return { validation, record: withAudit(context, borough, [record])[0]! };
@@ -272,7 +270,7 @@ builder.mutationField('approveRuleset', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: ApproveInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.approveRuleset'));
       const reason = requireReason(input.reason);
       const { sql, now } = context.services;
       const record = await store(() => approveRulesetVersion(sql, { borough: input.borough, version: input.version, actor, now: now(), reason }));
@@ -299,7 +297,7 @@ builder.mutationField('publishRuleset', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: PublishInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.publishRuleset'));
       const reason = requireReason(input.reason);
       const { sql, now } = context.services;
       const record = await store(() =>
@@ -326,7 +324,7 @@ builder.mutationField('rollbackRuleset', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RollbackInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.rollbackRuleset'));
       const reason = requireReason(input.reason);
       const { sql, now } = context.services;
       const record = await store(() =>
@@ -489,7 +487,7 @@ builder.mutationField('simulateRuleset', (t) =>
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SimulateInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const actor = authorise(context, input.borough, ADMINISTRATORS);
+      const actor = authorise(context, input.borough, rolesFor('Mutation.simulateRuleset'));
       const { sql, now } = context.services;
       const report = await store(() => simulateRuleset(sql, { borough: input.borough, version: input.version, from: input.from, to: input.to, actor, now: now() }));
       const stored = await store(() => findSimulationReport(sql, [input.borough], report.id));
@@ -506,7 +504,7 @@ builder.queryField('simulationReport', (t) =>
     authScopes: { authenticated: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const caller = requireRole(context, READERS, 'Reading simulation reports');
+      const caller = requireRole(context, rolesFor('Query.simulationReport'), 'Reading simulation reports');
       const reportId = String(id);
       const boroughs = caller.boroughs.filter((b) => context.services.boroughs.has(b));
       const found = z.uuid().safeParse(reportId).success ? await store(() => findSimulationReport(context.services.sql, boroughs, reportId)) : null;
@@ -543,7 +541,7 @@ builder.queryField('replayDecision', (t) =>
     authScopes: { authenticated: true },
     args: { decisionId: t.arg.id({ required: true }) },
     resolve: async (_root, { decisionId }, context) => {
-      const caller = requireRole(context, READERS, 'Replaying decisions');
+      const caller = requireRole(context, rolesFor('Query.replayDecision'), 'Replaying decisions');
       const id = String(decisionId);
       const boroughs = caller.boroughs.filter((b) => context.services.boroughs.has(b));
       const found = z.uuid().safeParse(id).success ? await store(() => replayDecision(context.services.sql, boroughs, id)) : null;
@@ -640,7 +638,7 @@ builder.queryField('overrideAnalytics', (t) =>
     authScopes: { authenticated: true },
     args: { borough: t.arg.string({ required: true }), from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }) },
     resolve: async (_root, { borough, from, to }, context) => {
-      authorise(context, borough, READERS);
+      authorise(context, borough, rolesFor('Query.overrideAnalytics'));
       if (from && to && from > to) throw apiError('BAD_USER_INPUT', `to: ${to.toISOString()} is before from (${from.toISOString()}); a period ends after it starts.`);
       return store(() => overrideAnalytics(context.services.sql, borough, { from, to }));
     },
