@@ -4,6 +4,7 @@
  * whenever a borough's settings differ from the last recorded, so anyone can see what applied when.
  */
 import type { BoroughRegistry } from '../rules/borough-config';
+import { toJson } from './casework';
 import type { Sql, Tx } from './sql';
 
 /** One recorded version of a borough's settings. */
@@ -38,7 +39,7 @@ export async function syncBoroughSettings(
         const reason = `loaded from borough-config/${borough.code}/borough.json`;
         await tx`
           insert into borough_settings_versions (borough, version, content, content_hash, author, reason, effective_from)
-          values (${borough.code}, ${version}, ${tx.json(JSON.parse(JSON.stringify(borough.settings)) as Parameters<Sql['json']>[0])}, ${borough.settingsHash},
+          values (${borough.code}, ${version}, ${tx.json(toJson(borough.settings))}, ${borough.settingsHash},
             ${actor}, ${reason}, ${now})`;
         await tx`
           insert into ruleset_audit (borough, version, action, actor, role, at, reason, detail)

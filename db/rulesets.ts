@@ -13,6 +13,7 @@ import type { BoroughRegistry } from '../rules/borough-config';
 import { contentHash } from '../rules/content-hash';
 import { validateRuleset, type RulesetValidation } from '../rules/ruleset-validation';
 import { parseRuleset, type Ruleset, type RulesetProblem } from '../rules/thresholds';
+import { toJson } from './casework';
 import type { Sql, Tx } from './sql';
 
 /** Where a version stands. PUBLISHED covers both in force and scheduled (see `inForce` and `effectiveFrom`). */
@@ -494,8 +495,4 @@ function requireReason(reason: string): void {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function toJson(value: unknown): Parameters<Sql['json']>[0] {
-  return JSON.parse(JSON.stringify(value)) as Parameters<Sql['json']>[0];
 }

@@ -353,43 +353,43 @@ function concernsFor(leaves: Leaf[], domains: Domains): ConcernIndicator[] | und
   return undefined;
 }
 
-/** Every number a rule compares each numeric fact with. */
-function numericValues(ruleset: Ruleset): Record<'youngestChildAgeMonths' | 'childCount' | 'previousContactsWithin12Months', number[]> {
-  const found = { youngestChildAgeMonths: [] as number[], childCount: [] as number[], previousContactsWithin12Months: [] as number[] };
-  const visit = (node: unknown): void => {
+/** Calls `visit` with every fact condition (`{ fact, value, … }`) in the ruleset's rules, through all / any / not. */
+function forEachFactCondition(ruleset: Ruleset, visit: (condition: Record<string, unknown>) => void): void {
+  const walk = (node: unknown): void => {
     if (!isRecord(node)) return;
     for (const key of ['all', 'any'] as const) {
       const children = node[key];
-      if (Array.isArray(children)) children.forEach(visit);
+      if (Array.isArray(children)) children.forEach(walk);
     }
-    if (node.not !== undefined) visit(node.not);
-    const fact = node.fact;
-    if (fact === 'youngestChildAgeMonths' || fact === 'childCount' || fact === 'previousContactsWithin12Months') {
-      const list = found[fact];
-      for (const v of Array.isArray(node.value) ? node.value : [node.value]) if (typeof v === 'number' && Number.isFinite(v)) list.push(v);
-    }
+    if (node.not !== undefined) walk(node.not);
+    if (typeof node.fact === 'string') visit(node);
   };
-  ruleset.rules.forEach((rule) => visit(rule.conditions));
+  ruleset.rules.forEach((rule) => walk(rule.conditions));
+}
+
+const valuesOf = (condition: Record<string, unknown>): unknown[] => (Array.isArray(condition.value) ? condition.value : [condition.value]);
+
+/** Every number a rule compares each numeric fact with. */
+function numericValues(ruleset: Ruleset): Record<'youngestChildAgeMonths' | 'childCount' | 'previousContactsWithin12Months', number[]> {
+  const found = { youngestChildAgeMonths: [] as number[], childCount: [] as number[], previousContactsWithin12Months: [] as number[] };
+  forEachFactCondition(ruleset, (condition) => {
+    const fact = condition.fact;
+    if (fact === 'youngestChildAgeMonths' || fact === 'childCount' || fact === 'previousContactsWithin12Months') {
+      for (const v of valuesOf(condition)) if (typeof v === 'number' && Number.isFinite(v)) found[fact].push(v);
+    }
+  });
   return found;
 }
 
 function namedReferrers(ruleset: Ruleset): ReferrerType[] {
   const found: ReferrerType[] = [];
-  const visit = (node: unknown): void => {
-    if (!isRecord(node)) return;
-    for (const key of ['all', 'any'] as const) {
-      const children = node[key];
-      if (Array.isArray(children)) children.forEach(visit);
+  forEachFactCondition(ruleset, (condition) => {
+    if (condition.fact !== 'referrerType') return;
+    for (const v of valuesOf(condition)) {
+      const known = REFERRER_TYPE_NAMES.find((name) => name === v);
+      if (known) found.push(known);
     }
-    if (node.not !== undefined) visit(node.not);
-    if (node.fact === 'referrerType') {
-      for (const v of Array.isArray(node.value) ? node.value : [node.value]) {
-        const known = REFERRER_TYPE_NAMES.find((name) => name === v);
-        if (known) found.push(known);
-      }
-    }
-  };
-  ruleset.rules.forEach((rule) => visit(rule.conditions));
+  });
   return found;
 }
 
