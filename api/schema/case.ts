@@ -26,8 +26,13 @@ function loadersFor(context: ApiContext) {
           const [borough, id] = key.split('|') as [string, string];
           byBorough.set(borough, [...(byBorough.get(borough) ?? []), id]);
         }
-        const rows = (await Promise.all([...byBorough].map(([borough, ids]) => fromStore(() => load(borough, ids))))).flat();
-        return keys.map((key) => rows.filter((row) => row.caseId === key.split('|')[1]));
+        const byCase = new Map<string, T[]>();
+        for (const row of (await Promise.all([...byBorough].map(([borough, ids]) => fromStore(() => load(borough, ids))))).flat()) {
+          const list = byCase.get(row.caseId);
+          if (list) list.push(row);
+          else byCase.set(row.caseId, [row]);
+        }
+        return keys.map((key) => byCase.get(key.split('|')[1]!) ?? []);
       });
     found = {
       events: perCase((borough, ids) => eventsFor(sql, borough, ids)),
