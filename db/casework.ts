@@ -31,8 +31,12 @@ export interface CaseEventInput {
 
 type Db = Sql | Tx;
 
-/** Appends a timeline event once (its id derives from case, kind and key) and announces it. Returns whether it was new. */
+/**
+ * Appends a timeline event once (its id derives from case, kind and key) and announces it, in one transaction (the
+ * caller's, or its own): an event is never stored without its announcement. Returns whether it was new.
+ */
 export async function appendEvent(db: Db, event: CaseEventInput): Promise<boolean> {
+  if ('begin' in db) return db.begin((tx) => appendEvent(tx, event));
   const id = deterministicUuid('event', event.caseId, event.key ?? event.kind);
   const inserted = await db`
     insert into case_events (id, borough, case_id, contact_id, kind, at, actor, detail)

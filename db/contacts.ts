@@ -93,7 +93,7 @@ export async function insertRecommendation(sql: Sql, borough: string, contactId:
 
 /**
  * Records the screening clock on the contact and its case, opens the SCREENING_DECISION task with its due date, and
- * moves the contact to AWAITING_SCREENING (only from RECEIVED). Idempotent.
+ * moves the contact to AWAITING_SCREENING. Only from RECEIVED: a repeat (or an attempt committing late) changes nothing.
  */
 export async function setScreeningSchedule(
   sql: Sql,
@@ -103,11 +103,11 @@ export async function setScreeningSchedule(
   at: string,
 ): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`
+    const scheduled = await tx`
       update contacts set out_of_hours = ${schedule.outOfHours}, screening_clock_starts_at = ${schedule.clockStartsAt},
-        screening_due_date = ${schedule.dueDate}, screening_due_at = ${schedule.dueAt},
-        status = case when status = 'RECEIVED' then 'AWAITING_SCREENING' else status end, updated_at = now()
-      where borough = ${borough} and id = ${contactId}`;
+        screening_due_date = ${schedule.dueDate}, screening_due_at = ${schedule.dueAt}, status = 'AWAITING_SCREENING', updated_at = now()
+      where borough = ${borough} and id = ${contactId} and status = 'RECEIVED' returning id`;
+    if (scheduled.length === 0) return;
     await updateCase(tx, borough, contactId, { outOfHours: schedule.outOfHours, nextDueAt: schedule.dueAt });
     await openTask(tx, {
       borough, caseId: contactId, kind: 'SCREENING_DECISION', title: 'Screening decision by a named person',
@@ -117,10 +117,11 @@ export async function setScreeningSchedule(
   });
 }
 
-/** Marks a contact overdue for screening, with a SCREENING_OVERDUE timeline event; idempotent. */
+/** Marks a contact still awaiting screening overdue, with a SCREENING_OVERDUE timeline event; otherwise changes nothing. */
 export async function markScreeningOverdue(sql: Sql, borough: string, contactId: string, dueAt: string, at: string): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`update contacts set status = 'SCREENING_OVERDUE', updated_at = now() where borough = ${borough} and id = ${contactId} and status = 'AWAITING_SCREENING'`;
+    const overdue = await tx`update contacts set status = 'SCREENING_OVERDUE', updated_at = now() where borough = ${borough} and id = ${contactId} and status = 'AWAITING_SCREENING' returning id`;
+    if (overdue.length === 0) return;
     await appendEvent(tx, { borough, caseId: contactId, contactId, kind: 'SCREENING_OVERDUE', at, actor: 'front-door', detail: { dueAt } });
   });
 }

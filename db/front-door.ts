@@ -46,7 +46,10 @@ export async function insertScreeningDecision(sql: Sql, d: ScreeningDecisionReco
   });
 }
 
-/** Records a change of consent to multi-agency checks on the contact and its timeline. Idempotent per change. */
+/**
+ * Records the `sequence`-th change of consent to multi-agency checks on the contact's timeline, and makes it the
+ * contact's consent unless a later change is already applied (changes may be stored out of order). Idempotent per change.
+ */
 export async function insertConsent(
   sql: Sql,
   c: { borough: string; contactId: string; sequence: number; status: string; reason: string | null; note: string; recordedBy: string; authorisedBy: string | null; at: string },
@@ -56,14 +59,22 @@ export async function insertConsent(
       borough: c.borough, caseId: c.contactId, contactId: c.contactId, kind: 'CONSENT_RECORDED', key: `consent:${c.sequence}`, at: c.at, actor: c.recordedBy,
       detail: { status: c.status, reason: c.reason, note: c.note, authorisedBy: c.authorisedBy },
     });
-    if (isNew) await tx`update contacts set consent = ${c.status}, consent_reason = ${c.reason}, updated_at = now() where borough = ${c.borough} and id = ${c.contactId}`;
+    if (isNew) {
+      await tx`
+        update contacts set consent = ${c.status}, consent_reason = ${c.reason}, consent_sequence = ${c.sequence}, updated_at = now()
+        where borough = ${c.borough} and id = ${c.contactId} and consent_sequence < ${c.sequence}`;
+    }
   });
 }
 
-/** Opens the MASH enquiry on a contact's case: stage, RAG, its deadline and the MASH decision task. Idempotent. */
+/**
+ * Opens the MASH enquiry on a screened contact's case: stage, RAG, its deadline and the MASH decision task. Idempotent:
+ * once the contact has moved on from SCREENED (a repeat, or an attempt committing late), it changes nothing.
+ */
 export async function startMashEnquiry(sql: Sql, m: { borough: string; contactId: string; rag: string; dueAt: string; dueDate: string; at: string; actor: string }): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`update contacts set status = 'MASH_ENQUIRY', updated_at = now() where borough = ${m.borough} and id = ${m.contactId}`;
+    const started = await tx`update contacts set status = 'MASH_ENQUIRY', updated_at = now() where borough = ${m.borough} and id = ${m.contactId} and status = 'SCREENED' returning id`;
+    if (started.length === 0) return;
     await updateCase(tx, m.borough, m.contactId, { stage: 'MASH_ENQUIRY', rag: m.rag, nextDueAt: m.dueAt });
     await openTask(tx, { borough: m.borough, caseId: m.contactId, kind: 'MASH_DECISION', title: `MASH decision (${m.rag} enquiry)`, dueAt: m.dueAt, dueDate: m.dueDate, createdAt: m.at });
     await appendEvent(tx, { borough: m.borough, caseId: m.contactId, contactId: m.contactId, kind: 'MASH_ENQUIRY_STARTED', at: m.at, actor: m.actor, detail: { rag: m.rag, dueAt: m.dueAt } });
@@ -126,10 +137,16 @@ export async function insertMashDecision(
   });
 }
 
-/** Closes a contact's front-door case with its outcome (NFA, advice, early help, or referred on). Idempotent. */
+/**
+ * Closes a contact's front-door case with its outcome (NFA, advice, early help, or referred on). Idempotent: a contact
+ * already closed or referred keeps its first closure.
+ */
 export async function closeContactCase(sql: Sql, c: { borough: string; contactId: string; status: 'CLOSED' | 'REFERRED'; outcome: string; at: string; actor: string }): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`update contacts set status = ${c.status}, updated_at = now() where borough = ${c.borough} and id = ${c.contactId}`;
+    const closed = await tx`
+      update contacts set status = ${c.status}, updated_at = now()
+      where borough = ${c.borough} and id = ${c.contactId} and status not in ('CLOSED', 'REFERRED') returning id`;
+    if (closed.length === 0) return;
     await updateCase(tx, c.borough, c.contactId, { stage: c.status === 'REFERRED' ? 'REFERRED' : 'CLOSED', closedAt: c.at, closureReason: c.outcome, nextDueAt: null });
     await appendEvent(tx, { borough: c.borough, caseId: c.contactId, contactId: c.contactId, kind: c.status === 'REFERRED' ? 'REFERRED_TO_SOCIAL_CARE' : 'CONTACT_CLOSED', at: c.at, actor: c.actor, detail: { outcome: c.outcome } });
   });

@@ -1,5 +1,6 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { isPrimaryNeed, PRIMARY_NEED_CODES } from '../rules/cin-codes';
 import { referrerFeedback } from '../rules/feedback';
 import {
   REFERRER_TYPES,
@@ -112,7 +113,7 @@ export interface ContactState {
     rag: RagRating;
     dueAt: string | null;
     requests: { agency: Agency; status: 'REQUESTED' | 'RESPONDED' | 'WITHDRAWN'; requestedAt: string }[];
-    decision: { pathway: Pathway; decidedBy: string; decidedAt: string } | null;
+    decision: { pathway: Pathway; rationale: string; decidedBy: string; decidedAt: string } | null;
   } | null;
   urgent: boolean;
   outcome: Pathway | null;
@@ -145,8 +146,6 @@ const untilStored = {
 
 const act = proxyActivities<Activities>(untilStored);
 
-const PRIMARY_NEED = /^N[0-9]$/;
-
 /**
  * A contact at the front door, from receipt to its outcome: stores it; asks the borough's threshold rules (at the
  * pinned version) for a recommendation; sets the screening clock (out of hours: from the next office opening, with a
@@ -162,6 +161,8 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   };
   let consentChanges = 0;
   const storedRequests = new Set<Agency>();
+  // Agency requests and responses accepted but not yet stored; the MASH decision is stored only after them.
+  let unstoredAgencyWrites = 0;
   const mashStarted = () => condition(() => state.mash?.dueAt != null);
   // Steps persisted in the background of an update; the workflow waits for all of them before it ends.
   const pending = new Set<Promise<unknown>>();
@@ -202,6 +203,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   setHandler(requestAgencyInformation, (input) => {
     const requestedAt = new Date().toISOString();
     state.mash!.requests.push({ agency: input.agency, status: 'REQUESTED', requestedAt });
+    unstoredAgencyWrites++;
     inBackground(chaseAgency(input, requestedAt));
     return state;
   }, { validator: (input: AgencyRequestInput) => validateAgencyRequest(state, input) });
@@ -212,9 +214,11 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       borough, contactId, agency: input.agency, summary: input.summary.trim(), sharedBy: input.sharedBy.trim(),
       consentBasis: consentBasis(state.consent), recordedBy: input.actor.userId, at: new Date().toISOString(),
     };
+    unstoredAgencyWrites++;
     inBackground((async () => {
       await condition(() => storedRequests.has(input.agency));
       await act.storeAgencyResponse(response);
+      unstoredAgencyWrites--;
     })());
     return state;
   }, { validator: (input: AgencyResponseInput) => {
@@ -227,13 +231,16 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   } });
   setHandler(recordMashDecision, (input) => {
     for (const request of state.mash!.requests) if (request.status === 'REQUESTED') request.status = 'WITHDRAWN';
-    state.mash!.decision = { pathway: input.pathway, decidedBy: input.actor.userId, decidedAt: new Date().toISOString() };
+    state.mash!.decision = { pathway: input.pathway, rationale: input.rationale.trim(), decidedBy: input.actor.userId, decidedAt: new Date().toISOString() };
     const stored = {
-      borough, contactId, pathway: input.pathway, rationale: input.rationale.trim(), decidedBy: input.actor.userId, signedOffBy: input.actor.userId,
+      borough, contactId, pathway: input.pathway, rationale: state.mash!.decision.rationale, decidedBy: input.actor.userId, signedOffBy: input.actor.userId,
       partialInformationReason: input.partialInformationReason?.trim() || null, at: state.mash!.decision.decidedAt,
     };
     inBackground((async () => {
       await mashStarted();
+      // It withdraws the requests still outstanding, so every request and response accepted before it is stored first
+      // (no more can be accepted after it).
+      if (patched('mash-decision-after-agency-writes')) await condition(() => unstoredAgencyWrites === 0);
       await act.storeMashDecision(stored);
     })());
     if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
@@ -253,6 +260,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     const dueAt = state.mash!.dueAt!;
     await act.storeAgencyRequest({ borough, contactId, agency: input.agency, requestedBy: input.actor.userId, requestedAt, purpose: input.purpose.trim(), consentBasis: consentBasis(state.consent), dueAt });
     storedRequests.add(input.agency);
+    unstoredAgencyWrites--;
     const request = () => state.mash!.requests.find((r) => r.agency === input.agency)!;
     await untilDoneOrEscalate(() => request().status !== 'REQUESTED', watched('AGENCY_REQUEST', dueAt, `${input.agency} has not responded to the MASH information request`, input.agency));
   }
@@ -271,7 +279,8 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   state.recommendation = { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, summary: recommendation.summary, decidingRuleId: recommendation.decidingRuleId };
   await act.saveRecommendation({ contactId, borough, recommendation });
   const screening = await act.scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
-  state.status = 'AWAITING_SCREENING';
+  // A decision may already have been taken while the clock was being stored.
+  if (state.decision === null) state.status = 'AWAITING_SCREENING';
   state.screeningDueAt = screening.dueAt;
   if (screening.outOfHours) inBackground(handOverAt(screening.clockStartsAt));
 
@@ -312,7 +321,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       referrals: contact.children.map((child, childPosition) => ({
         borough, contactId, contactReference: contact.reference, childPosition, child, referralAt: at, pathway: outcome,
         levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy: state.mash?.decision?.decidedBy ?? decision.decidedBy,
-        rationale: decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
+        rationale: state.mash?.decision?.rationale ?? decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
       })),
     });
     await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decision.decidedBy });
@@ -347,9 +356,8 @@ function validateScreeningDecision(state: ContactState, input: ScreeningDecision
   if (input.pathway === 'MASH_ENQUIRY' && input.rag === 'GREEN' && state.consent === 'REFUSED') {
     refuse('BadInput', 'pathway: consent was refused on a GREEN case, so multi-agency checks must stop; choose another pathway, or a manager may dispense with consent if the law allows.');
   }
-  if (isReferral(input.pathway) && (!input.primaryNeed || !PRIMARY_NEED.test(input.primaryNeed))) {
-    refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
-  }
+  checkPrimaryNeed(input.primaryNeed);
+  if (isReferral(input.pathway) && input.primaryNeed === null) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
 }
 
 function validateConsent(state: ContactState, input: ConsentInput): void {
@@ -385,8 +393,16 @@ function validateMashDecision(state: ContactState, input: MashDecisionInput): vo
     refuse('BadInput', `partialInformationReason: ${outstanding.join(', ')} ha${outstanding.length === 1 ? 's' : 've'} not responded; say why deciding on partial information is right.`);
   }
   if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') refuse('BadInput', 'pathway: early help needs the family\'s consent; record it first.');
-  if (isReferral(input.pathway) && input.primaryNeed !== null && !PRIMARY_NEED.test(input.primaryNeed)) refuse('BadInput', 'primaryNeed: must be a DfE primary need code N0–N9.');
-  if (isReferral(input.pathway) && !input.primaryNeed && !state.decision?.primaryNeed) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+  checkPrimaryNeed(input.primaryNeed);
+  const primaryNeed = input.primaryNeed ?? state.decision?.primaryNeed ?? null;
+  if (isReferral(input.pathway) && (primaryNeed === null || !isPrimaryNeed(primaryNeed))) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+}
+
+/** A primary need, when given, is a DfE code whatever the pathway: it goes with the child to the census. */
+function checkPrimaryNeed(primaryNeed: string | null): void {
+  if (primaryNeed !== null && !isPrimaryNeed(primaryNeed)) {
+    refuse('BadInput', `primaryNeed: must be a DfE primary need code, one of ${Object.keys(PRIMARY_NEED_CODES).join(', ')}.`);
+  }
 }
 
 function isReferral(pathway: Pathway): pathway is ReferralPathway {
