@@ -1,17 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { closeContactCase, insertAgencyRequest, insertAgencyResponse, insertConsent, insertMashDecision, insertScreeningDecision, startMashEnquiry, type ScreeningDecisionRecord } from '../db/front-door';
-import { deterministicUuid } from '../db/ids';
+import { childIdFor } from '../db/ids';
 import type { Sql } from '../db/sql';
 import type { BoroughRegistry } from '../rules/borough-config';
-import { addOfficeHours, addWorkingDays, localDateOf } from '../rules/calendar';
+import { addOfficeHours, addWorkingDays, isOfficeHours, localDateOf } from '../rules/calendar';
 import type { RagRating } from '../rules/vocabulary';
 import { EPISODE_WORKFLOW_TYPE, episodeWorkflowId, referralSignal, type EpisodeWorkflowInput, type Referral } from '../workflows/referral';
 
-/** A child's identity across contacts within a borough: names (case- and space-insensitive) and date of birth. */
-export function childIdFor(borough: string, child: { firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }): string {
-  const norm = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
-  return deterministicUuid('child', borough, norm(child.firstName), norm(child.lastName), child.dateOfBirth ?? `expected:${child.expectedDateOfBirth ?? ''}`);
-}
 
 /**
  * Activities of the front door (screening, consent, MASH, closing or referring a contact). Each is idempotent.
@@ -32,7 +27,8 @@ export function createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }
     /**
      * Starts a MASH enquiry: computes its deadline from the RAG clock in the borough's settings (office or calendar
      * hours from `from`) and, for a RED enquiry, the close of the office day by which it passes to the out-of-hours
-     * team if still open. Stores the stage, deadline and MASH decision task.
+     * team if still open (`from` itself when it is outside office hours: the enquiry is out of hours from the start).
+     * Stores the stage, deadline and MASH decision task.
      */
     async beginMashEnquiry({ borough: code, contactId, rag, from, actor }: { borough: string; contactId: string; rag: RagRating; from: string; actor: string }): Promise<{ dueAt: string; dueDate: string; officeCloseAt: string }> {
       const borough = boroughs.get(code)!;
@@ -42,7 +38,8 @@ export function createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }
       const dueAt = due.toISOString();
       const dueDate = localDateOf(due, borough.calendar);
       await startMashEnquiry(sql, { borough: code, contactId, rag, dueAt, dueDate, at: from, actor });
-      return { dueAt, dueDate, officeCloseAt: addWorkingDays(start, 0, borough.calendar).dueAt.toISOString() };
+      const officeCloseAt = isOfficeHours(start, borough.calendar) ? addWorkingDays(start, 0, borough.calendar).dueAt : start;
+      return { dueAt, dueDate, officeCloseAt: officeCloseAt.toISOString() };
     },
 
     /** Stores an information request to an agency. */

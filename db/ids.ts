@@ -31,3 +31,12 @@ export function contactReference(borough: string, contactId: string, receivedAt:
   const day = DateTime.fromJSDate(receivedAt, { zone: 'Europe/London' }).toFormat('yyMMdd');
   return `${borough.toUpperCase()}-${day}-${code.slice(0, 4)}-${code.slice(4)}`;
 }
+
+/**
+ * A child's identity within a borough, the same across contacts: names (case, spacing and Unicode form ignored) and
+ * date of birth (or, unborn, the expected date). Their episode workflow is keyed by it.
+ */
+export function childIdFor(borough: string, child: { firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }): string {
+  const norm = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
+  return deterministicUuid('child', borough, norm(child.firstName), norm(child.lastName), child.dateOfBirth ?? `expected:${child.expectedDateOfBirth ?? ''}`);
+}

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { findContact, type ContactRecord, type StoredRecommendation } from '../../db/contacts';
-import { contactIdFor, contactReference } from '../../db/ids';
+import { childIdFor, contactIdFor, contactReference } from '../../db/ids';
 import { contentHash } from '../../rules/content-hash';
 import type { CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
@@ -95,6 +95,15 @@ function validateContact(input: typeof ReceiveContactInput.$inferInput, context:
       if (due < receivedDay.minus({ weeks: 4 })) add(`${at}.expectedDateOfBirth`, 'is more than 4 weeks before the contact; if the child is born, give dateOfBirth');
       if (due > receivedDay.plus({ months: 10 })) add(`${at}.expectedDateOfBirth`, 'is more than 10 months after the contact');
     }
+  });
+  // Each child is identified by names and date of birth (db/ids.ts childIdFor); two alike would be
+  // one child, and the second would silently get no episode of their own.
+  const seen = new Map<string, number>();
+  input.children.forEach((child, i) => {
+    const identity = childIdFor(input.borough, { firstName: child.firstName, lastName: child.lastName, dateOfBirth: child.dateOfBirth ?? null, expectedDateOfBirth: child.expectedDateOfBirth ?? null });
+    const first = seen.get(identity);
+    if (first === undefined) seen.set(identity, i);
+    else add(`children[${i}]`, `has the same names and date of birth as children[${first}]; give each child their own names (for unborn twins, e.g. "Twin 1" and "Twin 2")`);
   });
 
   if (new Set(input.indicators).size !== input.indicators.length) add('indicators', 'lists an indicator more than once');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
 import { signToken } from '../../api/auth';
 import { countByIdempotencyKey } from '../../db/contacts';
 import { rulesetInForce } from '../../db/rulesets';
@@ -210,6 +211,14 @@ describe('bad input', () => {
     const result = await receive(contactInput({ indicators: ['BAD_VIBES'] }), tokens.hf!);
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]?.message).toMatch(/indicators.*BAD_VIBES|BAD_VIBES.*ConcernIndicator/);
+  });
+
+  it('rejects two children with the same names and date of birth, who would be one child with one episode', async () => {
+    const twin = { firstName: 'Baby', lastName: 'Example', expectedDateOfBirth: DateTime.now().plus({ months: 2 }).toISODate() };
+    const result = await receive(contactInput({ children: [twin, { ...twin, firstName: ' baby ' }] }), tokens.hf!);
+    expect(result.errors?.[0]?.extensions?.problems).toEqual([
+      { field: 'input.children[1]', message: 'has the same names and date of birth as children[0]; give each child their own names (for unborn twins, e.g. "Twin 1" and "Twin 2")' },
+    ]);
   });
 
   it('rejects an impossible date, naming the field', async () => {
