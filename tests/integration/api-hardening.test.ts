@@ -67,7 +67,10 @@ describe('request limits', () => {
     const introspection = await stack.graphql('{ __schema { types { name } } }', {}, token);
     expect(introspection.data ?? null).toBeNull();
     expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    // A browser asking for the page is told the endpoint has no HTML to give (406), not served GraphiQL; a missing
+    // route (404) would not show that the endpoint itself refuses.
     const page = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(406);
     expect(await page.text()).not.toMatch(/graphiql/i);
   });
 });

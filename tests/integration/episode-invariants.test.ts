@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childIdFor } from '../../activities/front-door';
+import { childIdFor } from '../../db/ids';
 import { findCase } from '../../db/cases';
 import { contactIdFor, contactReference } from '../../db/ids';
 import { contactStateQuery, contactWorkflow, contactWorkflowId, recordScreeningDecision, type ReceivedContact } from '../../workflows/contact';
@@ -11,9 +11,9 @@ import {
 import { episodeWorkflowId } from '../../workflows/referral';
 import { eventually } from '../support/stack';
 import {
-  aChild, caseOf, createHarness, escalationsOf, eventsOf, fullAttendance, londonDate, MANAGER, nowOf, openTasksOf, PRACTITIONER, refer, refused, settled, signalReferral, skipTo,
+  AFTER_CLOSURE, aChild, caseOf, createHarness, escalationsOf, eventsOf, fullAttendance, londonDate, MANAGER, nowOf, openTasksOf, PRACTITIONER, quiet, refer, refused, settled, signalReferral, skipTo,
   skipToWorkingMorning, storeContact, take, workingDaysFrom, type Child, type Harness,
-} from './episode-harness';
+} from '../support/episode-harness';
 
 // The CIN census invariants, enforced rather than reported: nothing before the referral or after closure; an NFA
 // referral has no assessment, s47 or plan; one open episode, assessment, s47 and CP plan per child; a CIN plan ends
@@ -123,6 +123,7 @@ describe('a section 47 decided but not started', () => {
     expect(after.map((t) => t.title).filter((title) => title.includes('section 47'))).toEqual(['Complete the section 47 enquiry and have it authorised, in time for the conference']);
     // No further rung for the clock that was met, however long we wait.
     await h.env.sleep(10 * 86_400_000);
+    await quiet(h, c);
     const rungs = (await escalationsOf(h, c.caseId)).filter((r) => r.stage === 'SECTION_47' && r.dueAt.toISOString() === startBy.dueAt);
     expect(rungs.map((r) => r.rung)).toEqual([0]);
     await h.env.client.workflow.getHandle(c.workflowId).terminate('test finished');
@@ -130,10 +131,17 @@ describe('a section 47 decided but not started', () => {
 
   it('is stopped by a later discussion that decides otherwise', async () => {
     const c = await refer(h, { borough: BOROUGH, pathway: 'S17_ASSESSMENT' });
-    await take(h, c, recordStrategyDiscussion, discussion(c, await nowOf(h)));
+    const first = await take(h, c, recordStrategyDiscussion, discussion(c, await nowOf(h)));
+    expect(first.stage).toBe('SECTION_47');
+    // The clock (and its task) to start the s47 the first discussion decided on is there before the revision.
+    await settled(() => openTasksOf(h, c.caseId), (tasks) => tasks.some((t) => t.title.startsWith('Start the section 47')));
     const revised = await take(h, c, recordStrategyDiscussion, discussion(c, await nowOf(h), { outcome: 'S17_ASSESSMENT', rationale: 'Medical opinion: the injury is accidental; assess needs instead.' }));
-    expect(revised.stage).not.toBe('SECTION_47');
+    // No s47 and no discussion pending, and the assessment not yet started: the episode is back at its referral,
+    // with the assessment's clock (from the referral) still running.
+    expect(revised.stage).toBe('REFERRAL');
+    expect(revised.deadlines.map((d) => d.what)).toEqual(['ASSESSMENT']);
     await settled(() => openTasksOf(h, c.caseId), (tasks) => !tasks.some((t) => t.title.startsWith('Start the section 47')));
+    await settled(() => h.sql<{ stage: string }[]>`select stage from cases where id = ${c.caseId}`, (rows) => rows[0]?.stage === 'REFERRAL');
     await h.env.client.workflow.getHandle(c.workflowId).terminate('test finished');
   });
 });
@@ -207,7 +215,7 @@ describe('one episode per child', () => {
     await completedAssessment(c);
     await take(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC8', note: 'Assessed: no further action needed.' });
     await closed(c);
-    await expect(take(h, c, startAssessment, { actor: PRACTITIONER, caseId: c.caseId }), 'nothing after closure').rejects.toThrow();
+    await expect(take(h, c, startAssessment, { actor: PRACTITIONER, caseId: c.caseId }), 'nothing after closure').rejects.toThrow(AFTER_CLOSURE);
 
     // The old contact's referral delivered again (an activity retry): nothing new.
     await signalReferral(h, { borough: BOROUGH, childId: c.childId, contactId: c.contactId, child: c.child, referralAt: await nowOf(h), pathway: 'S17_ASSESSMENT' });
@@ -298,6 +306,7 @@ describe('police protection and emergency protection orders', () => {
     // Ended before it runs out: its clock stops, and police protection (superseded) escalated no further.
     await take(h, c, endProtection, { actor: PRACTITIONER, caseId: c.caseId, kind: 'EMERGENCY_PROTECTION_ORDER', endedAt: (await nowOf(h)).toISOString(), outcome: 'Interim care order granted.' });
     await h.env.sleep(16 * 86_400_000);
+    await quiet(h, c);
     const rows = await escalationsOf(h, c.caseId);
     expect(rows.filter((r) => r.stage === 'EMERGENCY_PROTECTION_ORDER')).toEqual([]);
     expect(rows.filter((r) => r.stage === 'POLICE_PROTECTION')).toHaveLength(policeRungs);

@@ -6,9 +6,9 @@ import {
   addPlanAction, completeAssessment, createPlan, recordReview, recordStrategyDiscussion, startAssessment, updatePlanAction,
 } from '../../workflows/episode';
 import {
-  createHarness, escalationsOf, fullAttendance, londonDate, MANAGER, nowOf, plusDays, PRACTITIONER, refer, settled, signalReferral, skipTo, stateOf,
+  createHarness, escalationsOf, fullAttendance, londonDate, MANAGER, nowOf, plusDays, PRACTITIONER, quiet, refer, settled, signalReferral, skipTo, stateOf,
   storeContact, take, type Harness,
-} from './episode-harness';
+} from '../support/episode-harness';
 import { historyToFixture } from '../support/histories';
 
 // Clocks that survive a worker being killed, a human step that cancels the escalation it meets, and an episode that
@@ -32,13 +32,14 @@ describe('escalation', () => {
     // Missed: the team manager is told.
     await skipTo(h, dueAt);
     await settled(() => escalationsOf(h, c.caseId), (rows) => rows.length === 1);
+    await quiet(h, c);
 
-    // The worker dies. The next rung comes due with no worker running (the test server holds its clock there); a
-    // new worker picks the case up from its history where it was.
+    // The worker dies. The next rung comes due with no worker running (the test server holds its clock there, with
+    // the rung's workflow task waiting for a worker); a new worker picks the case up from its history where it was.
     await h.stopWorker();
     const skipping = h.env.sleep(5 * 3_600_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await escalationsOf(h, c.caseId)).toHaveLength(1);
+    await settled(() => h.env.client.workflow.getHandle(c.workflowId).fetchHistory(), (history) => (history.events ?? []).at(-1)?.workflowTaskScheduledEventAttributes != null);
+    expect(await h.env.currentTimeMs()).toBeGreaterThanOrEqual(Date.parse(dueAt) + 4 * 3_600_000);
     await h.startWorker();
     await skipping;
     await settled(() => escalationsOf(h, c.caseId), (rows) => rows.length === 2);
@@ -63,6 +64,7 @@ describe('escalation', () => {
     });
     expect(held.stage).toBe('REFERRAL');
     await h.env.sleep(3 * 86_400_000);
+    await quiet(h, c);
     expect(await escalationsOf(h, c.caseId)).toHaveLength(3);
   });
 
@@ -72,6 +74,7 @@ describe('escalation', () => {
     await h.env.sleep(20 * 86_400_000);
     await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['21'], summary: 'No factors: family needs met by universal services.', overdueReason: null });
     await skipTo(h, new Date(Date.parse(started.deadlines[0]!.dueAt) + 30 * 86_400_000));
+    await quiet(h, c);
     expect(await escalationsOf(h, c.caseId)).toEqual([]);
     const [task] = await h.sql<{ status: string }[]>`select status from tasks where case_id = ${c.caseId} and kind = 'ASSESSMENT'`;
     expect(task!.status).toBe('DONE');

@@ -12,6 +12,7 @@ import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-co
 import { isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import { contactStateQuery, contactWorkflow, contactWorkflowId, recordConsent, recordScreeningDecision, type ReceivedContact } from '../../workflows/contact';
+import { untilQuiet } from '../support/episode-harness';
 import { historyToFixture } from '../support/histories';
 import { eventually, workflowBundle } from '../support/stack';
 
@@ -100,8 +101,10 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     // Decided before the last rung: it never fires.
     const state = await handle.query(contactStateQuery);
     await handle.executeUpdate(recordScreeningDecision, { args: [{ actor: actor('late-lou'), pathway: state.recommendation!.pathway, levelOfNeed: state.recommendation!.levelOfNeed, rag: state.recommendation!.rag, rationale: 'Decided late, after escalation.', overrideReason: null, primaryNeed: null }] });
-    if (plan[2]) await skipTo(london(Date.parse(plan[2].at)).plus({ hours: 1 }));
+    expect(plan).toHaveLength(3);
+    await skipTo(london(Date.parse(plan[2]!.at)).plus({ hours: 1 }));
     await eventually(() => eventKinds(contactId), (kinds) => kinds.includes('SCREENING_DECIDED'));
+    await untilQuiet(handle);
     expect(await escalationsOf(contactId)).toEqual(ladder.slice(0, 2).map((rung, index) => ({ stage: 'SCREENING', rung: index, notify: rung.notify })));
   });
 });
@@ -153,10 +156,14 @@ describe('out of hours', () => {
     const worker = await newWorker(taskQueue);
     await worker.runUntil(async () => {
       const calendar = boroughs.get('hf')!.calendar;
-      let holiday = london(await env.currentTimeMs()).plus({ days: 1 }).set({ hour: 10, minute: 30, second: 0, millisecond: 0 });
-      while (!calendar.bankHolidays.has(holiday.toISODate()!) || holiday.weekday > 5) holiday = holiday.plus({ days: 1 });
+      // The next weekday bank holiday in the shipped list (searched in the list itself, so a list that has run out
+      // fails here with what to do rather than searching for ever).
+      const tomorrow = london(await env.currentTimeMs()).plus({ days: 1 }).toISODate()!;
+      const next = [...calendar.bankHolidays].sort().map((date) => DateTime.fromISO(date, { zone: 'Europe/London' })).find((day) => day.toISODate()! >= tomorrow && day.weekday <= 5);
+      if (!next) throw new Error(`no weekday bank holiday on or after ${tomorrow} in the shipped list: the shipped bank holidays have run out; refresh them with npx tsx scripts/refresh-bank-holidays.ts FILE (README, "Commands")`);
+      const holiday = next.set({ hour: 10, minute: 30, second: 0, millisecond: 0 });
       await skipTo(holiday);
-      const { contactId, handle } = await startContact(taskQueue, 'hf', { indicators: ['SCHOOL_ATTENDANCE'] });
+      const { contactId, handle } = await startContact(taskQueue, 'hf', { indicators: ['SCHOOL_ATTENDANCE'], consent: 'NOT_SOUGHT' });
 
       const [held] = await sql<{ outOfHours: boolean; screeningClockStartsAt: Date }[]>`
         select cases.out_of_hours, contacts.screening_clock_starts_at from cases join contacts on contacts.id = cases.id where cases.id = ${contactId}`;
@@ -174,9 +181,21 @@ describe('out of hours', () => {
       const [after] = await sql<{ outOfHours: boolean }[]>`select out_of_hours from cases where id = ${contactId}`;
       expect(after!.outOfHours).toBe(false);
 
-      // Consent then decision during the day; nothing is lost across the handover.
+      // Consent then decision during the day; nothing is lost across the handover. Early help needs the consent
+      // given after the handover, so the decision is only accepted if that consent was kept.
       await handle.executeUpdate(recordConsent, { args: [{ actor: actor('day-dee'), status: 'GIVEN', reason: null, note: 'Father agreed.' }] });
       expect((await handle.query(contactStateQuery)).consent).toBe('GIVEN');
+      const rec = (await handle.query(contactStateQuery)).recommendation!;
+      const decided = await handle.executeUpdate(recordScreeningDecision, { args: [{
+        actor: actor('day-dee'), pathway: 'EARLY_HELP', levelOfNeed: 2, rag: 'GREEN', rationale: 'School attendance only; family agreed to early help.',
+        overrideReason: rec.pathway === 'EARLY_HELP' && rec.levelOfNeed === 2 && rec.rag === 'GREEN' ? null : 'Family asked for early help support.', primaryNeed: null,
+      }] });
+      expect(decided.status).toBe('SCREENED');
+      await eventually(() => eventKinds(contactId), (kinds) => kinds.includes('CONTACT_CLOSED'));
+      const [closed] = await sql<{ consent: string; status: string; pathway: string; decidedBy: string }[]>`
+        select contacts.consent, contacts.status, screening_decisions.pathway, screening_decisions.decided_by
+        from contacts join screening_decisions on screening_decisions.contact_id = contacts.id where contacts.id = ${contactId}`;
+      expect(closed).toEqual({ consent: 'GIVEN', status: 'CLOSED', pathway: 'EARLY_HELP', decidedBy: 'day-dee' });
     });
   });
 });

@@ -218,14 +218,21 @@ describe('out of hours, queues and allocation', () => {
     expect(escalatedCase.escalations).toEqual([{ stage: 'SCREENING', rung: 0, notify: 'TEAM_MANAGER', raisedBy: 'edt-olu', reason: 'Child called back, frightened to go home.' }]);
     // Other tests share the borough, so the queue holds their cases too: urgent ones come first, this one among them,
     // and the calm contact received just before it comes after.
+    // (500 is the most the API returns; both contacts must be within it for the order to say anything.)
     const queue = await stack.graphql<{ workQueue: { id: string; urgent: boolean }[] }>(`query { workQueue(borough: "hf", limit: 500) { id urgent } }`, {}, manager);
+    expect(queue.errors).toBeUndefined();
     const rows = queue.data!.workQueue;
-    const firstCalm = rows.findIndex((c) => !c.urgent);
-    expect(rows.slice(firstCalm).some((c) => c.urgent)).toBe(false);
     const position = rows.findIndex((c) => c.id === id);
-    expect(position).toBeGreaterThanOrEqual(0);
+    const calmPosition = rows.findIndex((c) => c.id === calm);
+    expect(position, 'the escalated contact is in the queue').toBeGreaterThanOrEqual(0);
+    expect(calmPosition, 'the calm contact is in the queue').toBeGreaterThanOrEqual(0);
+    expect(rows[position]!.urgent).toBe(true);
+    expect(rows[calmPosition]!.urgent).toBe(false);
+    const firstCalm = rows.findIndex((c) => !c.urgent);
+    expect(firstCalm).toBeGreaterThanOrEqual(0);
+    expect(rows.slice(firstCalm).some((c) => c.urgent)).toBe(false);
     expect(position).toBeLessThan(firstCalm);
-    expect(rows.findIndex((c) => c.id === calm)).toBeGreaterThan(position);
+    expect(calmPosition).toBeGreaterThan(position);
   });
 
   it('allocates within the caseload limit', async () => {
@@ -262,13 +269,19 @@ describe('out of hours, queues and allocation', () => {
   });
 
   it('pages through cases with a filter', async () => {
+    // At least three open hf contacts awaiting screening, whatever the other tests left, so there are two pages of two.
+    const own = [(await receiveAndWait({})).id, (await receiveAndWait({})).id, (await receiveAndWait({})).id];
+    for (const id of own) expect((await caseOf(id)).stage).toBe('SCREENING');
     const CASES = `query ($after: String) { cases(filter: { borough: "hf", stage: "SCREENING" }, first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id stage } } } }`;
     type Page = { cases: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; stage: string } }[] } };
     const first = (await stack.graphql<Page>(CASES, {}, manager)).data!.cases;
     expect(first.edges).toHaveLength(2);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = (await stack.graphql<Page>(CASES, { after: first.pageInfo.endCursor }, manager)).data!.cases;
-    expect(second.edges.map((e) => e.node.id)).not.toContain(first.edges[0]!.node.id);
+    expect(second.edges.length).toBeGreaterThanOrEqual(1);
+    const firstIds = first.edges.map((e) => e.node.id);
+    expect(second.edges.map((e) => e.node.id).filter((pageId) => firstIds.includes(pageId))).toEqual([]);
+    expect(first.totalCount).toBeGreaterThanOrEqual(own.length);
     expect(second.totalCount).toBe(first.totalCount);
     expect([...first.edges, ...second.edges].every((e) => e.node.stage === 'SCREENING')).toBe(true);
     expect(refusal(await stack.graphql(CASES, { after: 'nonsense' }, manager)).message).toBe('after: not a cursor this API gave out; use pageInfo.endCursor.');

@@ -15,9 +15,14 @@ const DIR = path.join(projectRoot, 'tests', 'fixtures', 'histories');
 const fixtures = (await fs.readdir(DIR)).filter((name) => name.endsWith('.json')).sort();
 
 describe('replaying recorded workflow histories', () => {
-  it('has recorded histories to replay: a contact, a full episode, and an episode that continued as new', () => {
-    expect(fixtures.some((name) => name.startsWith('contact-'))).toBe(true);
-    expect(fixtures.filter((name) => name.startsWith('episode-')).length).toBeGreaterThanOrEqual(2);
+  it('has recorded histories to replay: a contact, a full episode before and after a patch, and an episode that continued as new', () => {
+    // Each of these must be there (a lost fixture would otherwise just replay nothing); more may be added.
+    expect(fixtures).toEqual(expect.arrayContaining([
+      'contact-red-mash-wcc.json',
+      'episode-child-protection-hf.json',
+      'episode-child-protection-hf-before-section-47-start-clock.json',
+      'episode-continued-as-new-wcc.json',
+    ]));
   });
 
   it.each(fixtures)('%s replays deterministically', async (name) => {

@@ -153,8 +153,11 @@ describe('the lifecycle: draft, validate, approve by a second administrator, pub
   });
 
   it('publishes at a set time: the version in force changes only then', async () => {
-    const draft = (await ok<{ createRulesetDraft: Version }>(CREATE, { input: { borough: LIFE, basedOnVersion: 2, reason: 'Stricter again, from Monday' } }, as.bob!)).createRulesetDraft;
-    expect(draft).toMatchObject({ status: 'DRAFT', basedOnVersion: 2 });
+    // Whatever the borough's history so far: the version in force now, and the next version number.
+    const current = (await ok<{ ruleset: Version }>(IN_FORCE, { borough: LIFE }, as.alice!)).ruleset.version;
+    const existing = (await ok<{ rulesetVersions: Version[] }>(VERSIONS, { borough: LIFE }, as.alice!)).rulesetVersions.map((v) => v.version);
+    const draft = (await ok<{ createRulesetDraft: Version }>(CREATE, { input: { borough: LIFE, basedOnVersion: current, reason: 'Stricter again, from Monday' } }, as.bob!)).createRulesetDraft;
+    expect(draft).toMatchObject({ status: 'DRAFT', basedOnVersion: current, version: Math.max(...existing) + 1 });
     await ok(VALIDATE, { borough: LIFE, version: draft.version }, as.bob!);
     await ok(APPROVE, { input: { borough: LIFE, version: draft.version, reason: 'ok' } }, as.alice!);
     const past = await refused(PUBLISH, { input: { borough: LIFE, version: draft.version, reason: 'backdated', effectiveFrom: '2026-01-01T00:00:00Z' } }, as.alice!);
@@ -162,8 +165,8 @@ describe('the lifecycle: draft, validate, approve by a second administrator, pub
     const at = new Date(Date.now() + 3_600_000);
     const scheduled = (await ok<{ publishRuleset: Version }>(PUBLISH, { input: { borough: LIFE, version: draft.version, reason: 'From the hour', effectiveFrom: at.toISOString() } }, as.alice!)).publishRuleset;
     expect(scheduled).toMatchObject({ status: 'PUBLISHED', inForce: false, effectiveFrom: at.toISOString() });
-    expect((await ok<{ ruleset: Version }>(IN_FORCE, { borough: LIFE }, as.alice!)).ruleset.version).toBe(3);
-    expect((await rulesetInForce(stack.sql, LIFE, new Date(at.getTime() - 1))).version).toBe(3);
+    expect((await ok<{ ruleset: Version }>(IN_FORCE, { borough: LIFE }, as.alice!)).ruleset.version).toBe(current);
+    expect((await rulesetInForce(stack.sql, LIFE, new Date(at.getTime() - 1))).version).toBe(current);
     expect((await rulesetInForce(stack.sql, LIFE, at)).version).toBe(draft.version);
   });
 

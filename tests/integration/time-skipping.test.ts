@@ -9,8 +9,10 @@ import { contactIdFor, contactReference } from '../../db/ids';
 import { syncSeedRulesets } from '../../db/rulesets';
 import { createSql, type Sql } from '../../db/sql';
 import { loadBoroughConfigs } from '../../rules/borough-config';
+import { addWorkingDays, nextOfficeOpening } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
+import { untilQuiet } from '../support/episode-harness';
 import { eventually, workflowBundle } from '../support/stack';
 
 // Temporal's time-skipping test server (Java, from Maven Central): timers of days fire in moments of real time.
@@ -61,18 +63,24 @@ it('waits 10 working days for a screening decision, and marks the contact overdu
       consent: 'GIVEN',
       rulesetVersion: null,
     };
-    await env.client.workflow.start(contactWorkflow, { taskQueue, workflowId: contactWorkflowId(contactId), args: [{ contact }] });
+    const handle = await env.client.workflow.start(contactWorkflow, { taskQueue, workflowId: contactWorkflowId(contactId), args: [{ contact }] });
 
     const [due] = await eventually(
       () => sql<{ screeningDueAt: Date | null }[]>`select screening_due_at from contacts where borough = 'tst' and id = ${contactId}`,
       (rows) => Boolean(rows[0]?.screeningDueAt),
     );
     const dueAt = due!.screeningDueAt!;
-    // Ten working days are at least two calendar weeks.
-    expect(dueAt.getTime() - receivedAt.getTime()).toBeGreaterThanOrEqual(14 * 86_400_000 - 86_400_000);
+    // Ten working days in the borough's calendar, counted from the office opening (the receipt itself when in office
+    // hours): the close of office hours on the tenth working day after it, some two calendar weeks later.
+    const calendar = boroughs.get('tst')!.calendar;
+    expect(boroughs.get('tst')!.settings.clocks.screeningWorkingDays).toBe(10);
+    const expected = addWorkingDays(nextOfficeOpening(receivedAt, calendar), 10, calendar);
+    expect(dueAt.toISOString()).toBe(expected.dueAt.toISOString());
+    expect(dueAt.getTime() - receivedAt.getTime()).toBeGreaterThanOrEqual(13 * 86_400_000);
 
     // An hour before the deadline: still waiting.
     await env.sleep(dueAt.getTime() - (await env.currentTimeMs()) - 3_600_000);
+    await untilQuiet(handle);
     expect(await statusOf(contactId)).toBe('AWAITING_SCREENING');
 
     // Past it: overdue, recorded at the deadline in workflow time.

@@ -98,7 +98,8 @@ describe('coverage and conflicts', () => {
     expect(result.valid).toBe(false);
     expect(result.problems.map((p) => p.path)).toEqual(['rules[1].conditions', 'rules[2].conditions', 'rules[3].conditions']);
     expect(result.problems[0]!.message).toMatch(/^rule "baby-not-under-5" can never fire: no contact satisfies all its conditions \(checked \d+ representative contacts/);
-    expect(result.coverage!.rules.find((r) => r.id === 'ok')).toMatchObject({ fired: expect.any(Number) as number });
+    // The rule that can fire did, on some of the representative contacts.
+    expect(result.coverage!.rules.find((r) => r.id === 'ok')?.fired).toBeGreaterThan(0);
   });
 
   it('finds contacts for rules that need unusual combinations, so they are not reported', () => {

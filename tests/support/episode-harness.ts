@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
-import { childIdFor } from '../../activities/front-door';
+import { childIdFor } from '../../db/ids';
 import { insertContact } from '../../db/contacts';
 import { contactIdFor, contactReference } from '../../db/ids';
 import { createSql, type Sql } from '../../db/sql';
@@ -19,7 +19,7 @@ import type { Actor } from '../../workflows/contact';
 import type { DiscussionAttendee, EpisodeRunInput, EpisodeState, EpisodeStep } from '../../workflows/episode';
 import { episodeStateQuery } from '../../workflows/episode';
 import { EPISODE_WORKFLOW_TYPE, episodeWorkflowId, referralSignal, type Referral, type ReferralPathway } from '../../workflows/referral';
-import { eventually, workflowBundle } from '../support/stack';
+import { eventually, workflowBundle } from './stack';
 
 // Shared by the episode tests: a worker on Temporal's time-skipping test server against the run's real PostgreSQL,
 // and the few moves every test makes (refer a child the way the contact workflow does, take a step, read the rows).
@@ -142,6 +142,13 @@ export async function take<I>(h: Harness, c: Child, update: UpdateDefinition<Epi
   return h.env.client.workflow.getHandle(c.workflowId).executeUpdate(update, { args: [input] });
 }
 
+/**
+ * What Temporal answers a step sent to an episode whose workflow has ended (at closure): there is no workflow left
+ * to take it. The time-skipping test server words it as the update not being found; a real server as the workflow
+ * having completed.
+ */
+export const AFTER_CLOSURE = /^(?:update [0-9a-f-]{36} not found|workflow execution already completed)$/;
+
 /** Takes a step that must be refused; resolves with the refusal's type and message. */
 export async function refused<I>(h: Harness, c: Child, update: UpdateDefinition<EpisodeStep, [I]>, input: I): Promise<{ type: string | undefined; message: string }> {
   const error: unknown = await take(h, c, update, input).then(() => null, (e: unknown) => e);
@@ -160,6 +167,33 @@ export async function stateOf(h: Harness, c: Child): Promise<EpisodeState> {
 /** Waits until the workflow has no write still queued: the rows then reflect every accepted step. */
 export async function settled<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   return eventually(read, done, 30_000);
+}
+
+/**
+ * Waits until a workflow has nothing in flight: no pending activity and no workflow task scheduled or running. Only
+ * then does "nothing more happened" (no escalation, no write) mean something: a read straight after a time skip
+ * could otherwise run before the workflow has reacted to the timers that fired. The pending workflow task is read
+ * from the history as well as from describe(), because the time-skipping test server does not report it there.
+ */
+export async function untilQuiet(handle: WorkflowHandle, timeoutMs = 30_000): Promise<void> {
+  await eventually(async () => {
+    const { status, raw } = await handle.describe();
+    if (status.name !== 'RUNNING') return { running: false, pendingActivities: 0, pendingWorkflowTask: false };
+    const events = (await handle.fetchHistory()).events ?? [];
+    const lastTaskEvent = events.findLast((e) =>
+      e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes || e.workflowTaskCompletedEventAttributes
+      || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes);
+    return {
+      running: true,
+      pendingActivities: raw.pendingActivities?.length ?? 0,
+      pendingWorkflowTask: Boolean(raw.pendingWorkflowTask) || !lastTaskEvent?.workflowTaskCompletedEventAttributes,
+    };
+  }, (s) => s.pendingActivities === 0 && !s.pendingWorkflowTask, timeoutMs);
+}
+
+/** {@link untilQuiet} for a child's episode. */
+export async function quiet(h: Harness, c: Pick<Child, 'workflowId'>): Promise<void> {
+  await untilQuiet(h.env.client.workflow.getHandle(c.workflowId));
 }
 
 export async function nowOf(h: Harness): Promise<Date> {
