@@ -55,7 +55,7 @@ export function createApp(services: ApiServices, options: { production: boolean;
       log: options.logger,
     }),
     plugins: [
-      useRequestLimits(limits),
+      useRequestLimits(limits, services),
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
       maxAliasesPlugin({ n: limits.maxAliases }),
@@ -80,32 +80,53 @@ export function createApp(services: ApiServices, options: { production: boolean;
   });
 }
 
-/** Refuses oversized bodies (413) and callers over their per-minute budget (429), before any GraphQL work. */
-function useRequestLimits(limits: ApiLimits): Plugin {
+/**
+ * Refuses oversized bodies (413; a body without a declared length, 411) and callers over their per-minute budget
+ * (429), before any GraphQL work. The budget is per signed-in user; a request without a valid token counts against
+ * its network address, so made-up tokens do not buy a fresh budget each.
+ */
+function useRequestLimits(limits: ApiLimits, services: ApiServices): Plugin {
   const windows = new Map<string, { start: number; count: number }>();
+  const forget = (now: number) => {
+    for (const [key, window] of windows) if (now - window.start >= 60_000) windows.delete(key);
+  };
   return {
-    onRequest(payload) {
+    async onRequest(payload) {
       const { request, url, serverContext, fetchAPI } = payload;
       const refuse = (status: number, code: string, message: string) =>
         payload.endResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } }));
       if (url.pathname !== '/graphql') return;
-      const length = Number(request.headers.get('content-length') ?? 0);
+      const declared = request.headers.get('content-length');
+      if (request.method === 'POST' && declared === null) {
+        refuse(411, 'REQUEST_TOO_LARGE', `Send the request with a Content-Length header (at most ${limits.maxBodyBytes} bytes); a body of unstated length is not read.`);
+        return;
+      }
+      const length = Number(declared ?? 0);
       if (length > limits.maxBodyBytes) {
         refuse(413, 'REQUEST_TOO_LARGE', `The request body is ${length} bytes; the limit is ${limits.maxBodyBytes}. Send less at once.`);
         return;
       }
       const now = Date.now();
-      const caller = request.headers.get('authorization') ?? `address:${addressOf(serverContext)}`;
-      const key = createHash('sha256').update(caller).digest('base64url');
+      const caller = await verifiedUser(request.headers.get('authorization'), services);
+      const key = createHash('sha256').update(caller ? `user:${caller}` : `address:${addressOf(serverContext)}`).digest('base64url');
       const window = windows.get(key);
       if (!window || now - window.start >= 60_000) {
-        if (windows.size > 50_000) windows.clear();
+        if (windows.size > 50_000) forget(now);
         windows.set(key, { start: now, count: 1 });
       } else if (++window.count > limits.requestsPerMinute) {
-        refuse(429, 'RATE_LIMITED', `More than ${limits.requestsPerMinute} requests in a minute from this token: wait ${Math.ceil((window.start + 60_000 - now) / 1000)} s and try again.`);
+        refuse(429, 'RATE_LIMITED', `More than ${limits.requestsPerMinute} requests in a minute from ${caller ? 'you' : 'this address'}: wait ${Math.ceil((window.start + 60_000 - now) / 1000)} s and try again.`);
       }
     },
   };
+}
+
+/** The user id of a valid bearer token, or null (no token, or one that does not verify: the context says why). */
+async function verifiedUser(header: string | null, services: ApiServices): Promise<string | null> {
+  try {
+    return (await callerFrom(header, services))?.userId ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function addressOf(serverContext: unknown): string {

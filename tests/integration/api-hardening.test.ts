@@ -63,6 +63,35 @@ describe('request limits', () => {
     }
   });
 
+  it('refuses a body of unstated length (411) before reading it', async () => {
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: '{ me { userId } }' })));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${stack.url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: chunks, duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(411);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'REQUEST_TOO_LARGE' }, message: expect.stringMatching(/Content-Length/) as string }] });
+  });
+
+  it('counts made-up tokens against their address, so inventing tokens buys no fresh budget', async () => {
+    const limited = await startStack({ limits: { requestsPerMinute: 3 } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await limited.graphql('{ me { userId } }', {}, `made-up-${i}`)).status);
+      expect(statuses.slice(0, 3)).not.toContain(429);
+      expect(statuses[3]).toBe(429);
+      // A real token still has its own budget.
+      const real = await limited.token({ user: 'real', boroughs: ['hf'] });
+      expect((await limited.graphql<{ me: { userId: string } }>('{ me { userId } }', {}, real)).data?.me.userId).toBe('real');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('turns introspection and GraphiQL off in production', async () => {
     const introspection = await stack.graphql('{ __schema { types { name } } }', {}, token);
     expect(introspection.data ?? null).toBeNull();
