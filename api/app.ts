@@ -49,7 +49,7 @@ export function createApp(services: ApiServices, options: { production: boolean;
       error: (...args) => options.logger.error({ err: args.find((a) => a instanceof Error) }, 'graphql request failed'),
     },
     context: async ({ request }) => ({
-      caller: await callerFrom(request.headers.get('authorization'), services),
+      caller: await callerOf(request, services),
       services,
       purpose: request.headers.get('x-purpose')?.trim().slice(0, 200) || null,
       log: options.logger,
@@ -107,7 +107,7 @@ function useRequestLimits(limits: ApiLimits, services: ApiServices): Plugin {
         return;
       }
       const now = Date.now();
-      const caller = await verifiedUser(request.headers.get('authorization'), services);
+      const caller = await verifiedUser(request, services);
       const key = createHash('sha256').update(caller ? `user:${caller}` : `address:${addressOf(serverContext)}`).digest('base64url');
       const window = windows.get(key);
       if (!window || now - window.start >= 60_000) {
@@ -121,9 +121,9 @@ function useRequestLimits(limits: ApiLimits, services: ApiServices): Plugin {
 }
 
 /** The user id of a valid bearer token, or null (no token, or one that does not verify: the context says why). */
-async function verifiedUser(header: string | null, services: ApiServices): Promise<string | null> {
+async function verifiedUser(request: Request, services: ApiServices): Promise<string | null> {
   try {
-    return (await callerFrom(header, services))?.userId ?? null;
+    return (await callerOf(request, services))?.userId ?? null;
   } catch {
     return null;
   }
@@ -132,6 +132,18 @@ async function verifiedUser(header: string | null, services: ApiServices): Promi
 function addressOf(serverContext: unknown): string {
   const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket;
   return socket?.remoteAddress ?? 'unknown';
+}
+
+/** The request's caller, verified once per request (the rate limit and the context both need it). */
+const callers = new WeakMap<Request, ReturnType<typeof callerFrom>>();
+function callerOf(request: Request, services: ApiServices): ReturnType<typeof callerFrom> {
+  let caller = callers.get(request);
+  if (!caller) {
+    caller = callerFrom(request.headers.get('authorization'), services);
+    caller.catch(() => undefined);
+    callers.set(request, caller);
+  }
+  return caller;
 }
 
 async function callerFrom(header: string | null, services: ApiServices) {
