@@ -1,6 +1,8 @@
 import { appendEvent, closeTasks, openTask, updateCase } from './casework';
 import { deterministicUuid } from './ids';
 import type { Sql } from './sql';
+import { referrerFeedback } from '../rules/feedback';
+import type { Pathway, ReferrerType } from '../rules/vocabulary';
 
 /** A person's screening decision, as stored (the rules' recommendation is stored separately). */
 export interface ScreeningDecisionRecord {
@@ -134,6 +136,13 @@ export async function insertMashDecision(
       borough: d.borough, caseId: d.contactId, contactId: d.contactId, kind: 'MASH_DECIDED', at: d.at, actor: d.decidedBy,
       detail: { pathway: d.pathway, rationale: d.rationale, signedOffBy: d.signedOffBy, partialInformationReason: d.partialInformationReason },
     });
+    // The referrer was told checks were being made; now they are owed the outcome (with reasons when nothing follows).
+    const [contact] = await tx<{ referrerType: ReferrerType }[]>`select referrer_type from contacts where borough = ${d.borough} and id = ${d.contactId}`;
+    const feedback = contact ? referrerFeedback(contact.referrerType, d.pathway as Pathway, d.rationale) : null;
+    if (feedback) {
+      await appendEvent(tx, { borough: d.borough, caseId: d.contactId, contactId: d.contactId, kind: 'REFERRER_FEEDBACK_PREPARED', key: 'referrer-feedback:mash', at: d.at, actor: d.decidedBy, detail: feedback });
+      await openTask(tx, { borough: d.borough, caseId: d.contactId, kind: 'SEND_REFERRER_FEEDBACK', key: 'referrer-feedback:mash', title: 'Tell the referrer the MASH outcome', dueAt: null, dueDate: null, createdAt: d.at, detail: feedback });
+    }
   });
 }
 

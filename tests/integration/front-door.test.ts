@@ -186,6 +186,12 @@ describe('the MASH enquiry', () => {
       ['AGENCY_INFORMATION_RECEIVED', 'POLICE', 'CONSENT_GIVEN'],
     ]);
     expect(closed.timeline.find((e) => e.kind === 'MASH_DECIDED')!.detail).toMatchObject({ signedOffBy: 'mona', partialInformationReason: 'Health confirmed verbally there are no concerns; written reply will follow.' });
+    // The referrer heard at screening that checks were being made; now they are owed the outcome, with its reasons.
+    expect(closed.timeline.filter((e) => e.kind === 'REFERRER_FEEDBACK_PREPARED').map((e) => e.detail.text)).toEqual([
+      expect.stringContaining('multi-agency checks are being made in the MASH'),
+      'Thank you for your referral. Outcome: no further action will be taken by children\'s social care. Reasons: Nothing of concern found in the checks.',
+    ]);
+    expect(closed.openTasks.filter((t) => t.kind === 'SEND_REFERRER_FEEDBACK')).toHaveLength(2);
     const requests = await stack.sql<{ agency: string; status: string }[]>`select agency, status from agency_requests where borough = 'hf' and contact_id = ${id} order by agency`;
     expect(requests).toEqual([{ agency: 'HEALTH', status: 'WITHDRAWN' }, { agency: 'POLICE', status: 'RESPONDED' }]);
     expect(closed.openTasks.filter((t) => t.kind === 'AGENCY_RESPONSE' || t.kind === 'MASH_DECISION')).toEqual([]);
