@@ -54,9 +54,19 @@ export async function insertScreeningDecision(sql: Sql, d: ScreeningDecisionReco
  */
 export async function insertConsent(
   sql: Sql,
-  c: { borough: string; contactId: string; sequence: number; status: string; reason: string | null; note: string; recordedBy: string; authorisedBy: string | null; at: string },
+  c: {
+    borough: string; contactId: string; sequence: number; status: string; reason: string | null; note: string; recordedBy: string; authorisedBy: string | null; at: string;
+    /** Refused on a GREEN enquiry: withdraw the requests still outstanding (the checks stop). */
+    withdrawChecks?: boolean;
+  },
 ): Promise<void> {
   await sql.begin(async (tx) => {
+    if (c.withdrawChecks) {
+      await tx`
+        update agency_requests set status = 'WITHDRAWN', withdrawn_reason = 'Consent refused on a GREEN enquiry: the checks stop'
+        where borough = ${c.borough} and contact_id = ${c.contactId} and status = 'REQUESTED'`;
+      await closeTasks(tx, c.borough, c.contactId, { kind: 'AGENCY_RESPONSE' }, 'CANCELLED', c.at);
+    }
     const isNew = await appendEvent(tx, {
       borough: c.borough, caseId: c.contactId, contactId: c.contactId, kind: 'CONSENT_RECORDED', key: `consent:${c.sequence}`, at: c.at, actor: c.recordedBy,
       detail: { status: c.status, reason: c.reason, note: c.note, authorisedBy: c.authorisedBy },

@@ -186,10 +186,22 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   setHandler(recordConsent, (input) => {
     state.consent = input.status;
     const sequence = ++consentChanges;
-    inBackground(act.storeConsent({
+    const change = {
       borough, contactId, sequence, status: input.status, reason: input.reason, note: input.note.trim(), recordedBy: input.actor.userId,
       authorisedBy: input.status === 'DISPENSED_WITH' ? input.actor.userId : null, at: new Date().toISOString(),
-    }));
+    };
+    // Refusal on a GREEN enquiry stops the checks already under way, not only new ones: their requests are withdrawn
+    // (which ends their chasing), once every request and response accepted before it is stored.
+    const outstanding = state.mash?.decision === null ? state.mash.requests.filter((r) => r.status === 'REQUESTED') : [];
+    if (input.status === 'REFUSED' && state.mash?.rag === 'GREEN' && outstanding.length > 0 && patched('consent-refusal-stops-checks')) {
+      for (const request of outstanding) request.status = 'WITHDRAWN';
+      inBackground((async () => {
+        await condition(() => unstoredAgencyWrites === 0);
+        await act.storeConsent({ ...change, withdrawChecks: true });
+      })());
+    } else {
+      inBackground(act.storeConsent(change));
+    }
     return state;
   }, { validator: (input: ConsentInput) => validateConsent(state, input) });
   setHandler(escalateContact, (input) => {
@@ -225,6 +237,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     if (state.mash === null || state.mash.decision !== null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
     const request = state.mash.requests.find((r) => r.agency === input.agency);
     if (!request) refuse('InvalidState', `No information was requested from ${input.agency}; request it first.`);
+    if (request.status === 'WITHDRAWN') refuse('InvalidState', `The request to ${input.agency} was withdrawn (consent refused, or the MASH decision made); record what they share on the child's case if it matters.`);
     if (request.status !== 'REQUESTED') refuse('InvalidState', `${input.agency} has already responded.`);
     requireText(input.summary, 'summary', 3);
     requireText(input.sharedBy, 'sharedBy', 2);

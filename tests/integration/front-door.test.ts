@@ -197,6 +197,28 @@ describe('the MASH enquiry', () => {
     expect(closed.openTasks.filter((t) => t.kind === 'AGENCY_RESPONSE' || t.kind === 'MASH_DECISION')).toEqual([]);
   });
 
+  it('stops the checks under way when consent is refused on a GREEN enquiry', async () => {
+    const { id, recommendation } = await receiveAndWait({ indicators: ['NEGLECT'], consent: 'GIVEN' });
+    const green = { ...recommendation, pathway: 'MASH_ENQUIRY', rag: 'GREEN', rationale: 'Low-level neglect concerns: checks with consent.' };
+    const overridden = recommendation.rag === 'GREEN' ? green : { ...green, overrideReason: 'Concerns are low level; GREEN fits.' };
+    expect((await stack.graphql(DECIDE, { id, input: overridden }, practitioner)).errors).toBeUndefined();
+    await eventually(() => caseOf(id), (c) => c.stage === 'MASH_ENQUIRY');
+    expect((await stack.graphql(REQUEST, { id, agency: 'HEALTH', purpose: 'Health visitor involvement?' }, practitioner)).errors).toBeUndefined();
+    await eventually(() => caseOf(id), (c) => c.openTasks.some((t) => t.kind === 'AGENCY_RESPONSE'));
+
+    const refused = await stack.graphql(CONSENT, { id, status: 'REFUSED', note: 'Mother withdrew consent on the phone.' }, practitioner);
+    expect(refused.errors).toBeUndefined();
+    const requests = await eventually(
+      () => stack.sql<{ status: string; withdrawnReason: string | null }[]>`select status, withdrawn_reason from agency_requests where borough = 'hf' and contact_id = ${id}`,
+      (rows) => rows[0]?.status === 'WITHDRAWN',
+    );
+    expect(requests).toEqual([{ status: 'WITHDRAWN', withdrawnReason: 'Consent refused on a GREEN enquiry: the checks stop' }]);
+    expect((await caseOf(id)).openTasks.filter((t) => t.kind === 'AGENCY_RESPONSE')).toEqual([]);
+    expect(refusal(await stack.graphql(RESPOND, { id, agency: 'HEALTH', summary: 'Known to the health visitor.', sharedBy: 'HV Smith' }, practitioner)).message)
+      .toMatch(/^The request to HEALTH was withdrawn/);
+    expect(refusal(await stack.graphql(REQUEST, { id, agency: 'POLICE', purpose: 'Any police contact?' }, practitioner)).message).toBe('Consent was refused on a GREEN enquiry: multi-agency checks stop.');
+  });
+
   it('refuses checks without consent', async () => {
     const { id, recommendation } = await receiveAndWait({ indicators: ['NEGLECT'], consent: 'NOT_SOUGHT' });
     await stack.graphql(DECIDE, { id, input: { ...recommendation, rationale: 'Neglect concerns need multi-agency checks.' } }, practitioner);
