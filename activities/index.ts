@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { countEarlierContacts } from '../db/family-history';
+import { childIdFor } from '../db/ids';
 import { insertContact, insertRecommendation, markScreeningOverdue as markOverdue, setScreeningSchedule } from '../db/contacts';
 import { rulesetInForce, rulesetVersion } from '../db/rulesets';
 import type { Sql } from '../db/sql';
@@ -52,19 +54,28 @@ export function createActivities({ sql, boroughs, temporal, taskQueue }: { sql: 
     /**
      * Evaluates the borough's published threshold rules for the contact: the version given, or else the version in
      * force when the contact was received (publishes cannot be back-dated, so that answer never changes; and the
-     * result is pinned in the workflow's history). Reads PostgreSQL, so it retries while the database is down.
+     * result is pinned in the workflow's history). The family history is counted from the record first (earlier
+     * contacts about the same children in the 12 months before receipt: db/family-history.ts), so the rules see it
+     * and the recommendation records it in its facts. Reads PostgreSQL, so it retries while the database is down.
      */
     async recommendScreening({ contact }: { contact: ReceivedContact }): Promise<Recommendation> {
       boroughFor(contact.borough);
       const published = contact.rulesetVersion !== null
         ? await rulesetVersion(sql, contact.borough, contact.rulesetVersion)
         : await rulesetInForce(sql, contact.borough, new Date(contact.receivedAt));
+      const previousContactsWithin12Months = await countEarlierContacts(sql, {
+        borough: contact.borough,
+        contactId: contact.contactId,
+        receivedAt: new Date(contact.receivedAt),
+        childIds: contact.children.map((child) => childIdFor(contact.borough, child)),
+      });
       return evaluateThresholds(published.ruleset, published.hash, {
         receivedAt: contact.receivedAt,
         referrerType: contact.referrer.type,
         consent: contact.consent,
         indicators: contact.indicators,
         children: contact.children,
+        previousContactsWithin12Months,
       });
     },
 

@@ -1,6 +1,7 @@
 import type { Recommendation } from '../rules/thresholds';
 import { REFERRER_TYPES, type ContactStatus } from '../rules/vocabulary';
 import type { ReceivedContact } from '../workflows/contact';
+import { childIdFor } from './ids';
 import { appendEvent, insertCase, openTask, toJson, updateCase } from './casework';
 import type { Sql } from './sql';
 
@@ -62,8 +63,9 @@ export async function insertContact(sql: Sql, contact: ReceivedContact): Promise
     if (inserted.length === 0) return;
     for (const [position, child] of contact.children.entries()) {
       await tx`
-        insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth)
-        values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth})`;
+        insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth, child_id)
+        values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth},
+          ${childIdFor(contact.borough, child)})`;
     }
     await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'SCREENING', openedAt: contact.receivedAt });
     await appendEvent(tx, { borough: contact.borough, caseId: contact.contactId, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });

@@ -214,8 +214,9 @@ export interface PastContact {
 
 /**
  * The borough's contacts received in [from, to) (or those with the ids given), with their children and stored
- * recommendation. Family-history facts are taken from the stored recommendation's facts: history grows after a
- * decision, and a replay or simulation must see what the decision saw.
+ * recommendation. Family-history facts, and consent (which changes as it is sought and given), are taken from the
+ * stored recommendation's facts: both change after a decision, and a replay or simulation must see what the decision
+ * saw, never today's record.
  */
 export async function pastContacts(sql: Sql | Tx, borough: string, which: { from: Date; to: Date } | { contactIds: readonly string[] }): Promise<PastContact[]> {
   const rows = await sql<
@@ -229,7 +230,7 @@ export async function pastContacts(sql: Sql | Tx, borough: string, which: { from
       rulesetVersion: number | null;
     })[]
   >`
-    select c.id, c.reference, c.received_at, c.referrer_type, c.consent, c.indicators,
+    select c.id, c.reference, c.received_at, c.referrer_type, coalesce(r.explanation #>> '{facts,consent}', c.consent) as consent, c.indicators,
       (select json_agg(json_build_array(to_char(k.date_of_birth, 'YYYY-MM-DD'), to_char(k.expected_date_of_birth, 'YYYY-MM-DD')) order by k.position)::text
          from contact_children k where k.borough = c.borough and k.contact_id = c.id) as children_text,
       r.level_of_need, r.pathway, r.rag, r.deciding_rule_id, r.summary, r.ruleset_version,

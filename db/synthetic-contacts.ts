@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactForRules, Recommendation } from '../rules/thresholds';
 import { CONCERN_INDICATORS, CONSENT_STATUSES, REFERRER_TYPE_NAMES, REFERRER_TYPES, type ConcernIndicator } from '../rules/vocabulary';
-import { contactReference } from './ids';
+import { childIdFor, contactReference } from './ids';
 import type { Sql } from './sql';
 
 /** One past contact to store, with the recommendation it was given (null: not yet recommended). */
@@ -74,6 +74,7 @@ export async function insertPastContacts(sql: Sql, borough: string, items: reado
         lastName: 'Synthetic',
         dateOfBirth: child.dateOfBirth ?? null,
         expectedDateOfBirth: child.dateOfBirth ? null : (child.expectedDateOfBirth ?? null),
+        childId: childIdFor(borough, { firstName: 'Child', lastName: 'Synthetic', dateOfBirth: child.dateOfBirth ?? null, expectedDateOfBirth: child.dateOfBirth ? null : (child.expectedDateOfBirth ?? null) }),
       })),
     );
     const recommendations = chunk.flatMap(({ id, contact, recommendation: r }) =>

@@ -433,7 +433,8 @@ export async function evaluateThresholds(ruleset: Ruleset, hash: string, contact
     : `${ruleset.default.explanation} (no rule matched: default outcome, version ${ruleset.version})`;
   const summary =
     `Level ${outcome.levelOfNeed}, ${PATHWAY_LABELS[outcome.pathway]}, ${outcome.rag} because: ${because}` +
-    (others.length ? `; also matched: ${others.join(', ')}` : '');
+    (others.length ? `; also matched: ${others.join(', ')}` : '') +
+    `. ${familyHistoryText(facts.previousContactsWithin12Months)}`;
 
   return {
     levelOfNeed: outcome.levelOfNeed,
@@ -445,6 +446,13 @@ export async function evaluateThresholds(ruleset: Ruleset, hash: string, contact
     rulesetVersion: ruleset.version,
     rulesetHash: hash,
   };
+}
+
+/** The family-history count the rules used, in words, e.g. "Family history: 2 earlier contacts about the same child(ren) in the 12 months before this one." */
+export function familyHistoryText(count: unknown): string {
+  const n = typeof count === 'number' ? count : 0;
+  const contacts = n === 0 ? 'no earlier contact' : n === 1 ? '1 earlier contact' : `${n} earlier contacts`;
+  return `Family history: ${contacts} about the same child(ren) in the 12 months before this one.`;
 }
 
 /** The hit policy (HIT_POLICY_DESCRIPTION): among fired rules in file order, the one whose outcome is chosen. */

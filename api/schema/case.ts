@@ -88,7 +88,7 @@ const Escalation = builder.objectRef<EscalationRecord & { borough?: string }>('E
   }),
 });
 
-const Case = builder.objectRef<CaseRecord>('Case').implement({
+export const Case = builder.objectRef<CaseRecord>('Case').implement({
   description: 'A contact at the front door (kind CONTACT), or a child\'s episode after referral (kind EPISODE).',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -190,7 +190,7 @@ const ScreeningClock = builder.objectRef<ContactRecord>('ScreeningClock').implem
   }),
 });
 
-const Contact = builder.objectRef<ContactRecord>('Contact').implement({
+export const Contact = builder.objectRef<ContactRecord>('Contact').implement({
   description: 'A concern about one or more children, received at a borough\'s front door.',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -8,6 +8,7 @@ import './case';
 import './episode';
 import './ruleset';
 import './borough';
+import './family-history';
 import { lexicographicSortSchema } from 'graphql';
 import { withAudit } from '../audit';
 import { builder } from '../builder';

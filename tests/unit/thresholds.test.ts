@@ -59,7 +59,7 @@ describe('evaluateThresholds', () => {
   it('recommends a strategy discussion for an injury to a 3-month-old, naming the rule and version', async () => {
     const rec = await evaluateThresholds(hf.ruleset, hf.hash, contact({ indicators: ['PHYSICAL_INJURY'], children: [{ dateOfBirth: '2024-12-10' }] }));
     expect(rec).toMatchObject({ levelOfNeed: 4, pathway: 'STRATEGY_DISCUSSION', rag: 'RED', decidingRuleId: 'inj-u1', rulesetVersion: hf.ruleset.version, rulesetHash: hf.hash });
-    expect(rec.summary).toBe(`Level 4, strategy discussion, RED because: physical injury to a child under 1 (rule inj-u1, version ${hf.ruleset.version}); also matched: injury`);
+    expect(rec.summary).toBe(`Level 4, strategy discussion, RED because: physical injury to a child under 1 (rule inj-u1, version ${hf.ruleset.version}); also matched: injury. Family history: no earlier contact about the same child(ren) in the 12 months before this one.`);
     expect(rec.explanation.facts).toMatchObject({ youngestChildAgeMonths: 3, anyChildUnder1: true, indicators: ['PHYSICAL_INJURY'] });
     expect(JSON.parse(JSON.stringify(rec))).toEqual(rec);
   });
@@ -114,6 +114,7 @@ describe('evaluateThresholds', () => {
     const repeat = contact({ indicators: ['BEHAVIOUR'], previousContactsWithin12Months: 2 });
     expect(await evaluateThresholds(hf.ruleset, hf.hash, repeat)).toMatchObject({ levelOfNeed: 2, pathway: 'EARLY_HELP' });
     expect(await evaluateThresholds(rbkc.ruleset, rbkc.hash, repeat)).toMatchObject({ levelOfNeed: 3, pathway: 'MASH_ENQUIRY', decidingRuleId: 'repeat-l2' });
+    expect((await evaluateThresholds(rbkc.ruleset, rbkc.hash, repeat)).summary).toMatch(/\. Family history: 2 earlier contacts about the same child\(ren\) in the 12 months before this one\.$/);
     expect(await evaluateThresholds(hf.ruleset, hf.hash, { ...repeat, previousContactsWithin12Months: 3 })).toMatchObject({ levelOfNeed: 3, decidingRuleId: 'repeat-l2' });
   });
 
