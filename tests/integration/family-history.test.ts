@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fillMissingChildIds } from '../../db/family-history';
+import { childIdFor } from '../../db/ids';
+import { migrate } from '../../db/migrate';
 import { rulesetInForce } from '../../db/rulesets';
+import type { Sql } from '../../db/sql';
+import { projectRoot } from '../../server/env';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 // Family history reaches the threshold rules: earlier contacts about the same child in the 12 months before a contact
@@ -211,5 +220,48 @@ describe('family history in the recommendation', () => {
     const asEpisode = await stack.graphql<{ case: { kind: string; familyHistory: History } }>(READ_CASE, { id: episode!.id }, tokens.hf);
     expect(asEpisode.errors).toBeUndefined();
     expect(asEpisode.data!.case).toMatchObject({ kind: 'EPISODE', familyHistory: { previousContactsWithin12Months: 0, earlierContacts: [], episodes: [], reReferral: false } });
+  });
+});
+
+describe('migration 008', () => {
+  it('backfills every existing child with the id the episode workflow uses', async () => {
+    // A database as it was before 008 (a schema of its own), with children written as people type them.
+    const schema = `fh_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await stack.sql.unsafe(`create schema ${schema}`);
+    const db: Sql = postgres(inject('databaseUrl'), { max: 1, transform: postgres.camel, onnotice: () => {}, connection: { search_path: schema } });
+    const migrations = path.join(projectRoot, 'db', 'migrations');
+    const before = await fs.mkdtemp(path.join(os.tmpdir(), 'migrations-'));
+    try {
+      for (const file of (await fs.readdir(migrations)).filter((f) => f < '008')) await fs.copyFile(path.join(migrations, file), path.join(before, file));
+      expect(await migrate(db, before)).not.toContain('008_family_history.sql');
+      const children = [
+        { firstName: 'Ava', lastName: 'Example', dateOfBirth: '2020-01-02', expectedDateOfBirth: null },
+        { firstName: ' JOHN ', lastName: 'Smith   Jones\t', dateOfBirth: '2015-07-31', expectedDateOfBirth: null },
+        { firstName: 'Baby', lastName: 'Example', dateOfBirth: null, expectedDateOfBirth: '2027-02-01' },
+        { firstName: 'Zoë', lastName: 'Ó Briain', dateOfBirth: '2018-05-05', expectedDateOfBirth: null },
+        { firstName: 'Ｌｅａ', lastName: 'Ｗｉｄｅ', dateOfBirth: '2016-02-29', expectedDateOfBirth: null },
+      ];
+      const contactId = randomUUID();
+      await db`
+        insert into contacts (id, borough, reference, received_at, received_by, channel, referrer_type, referral_source_code, consent, indicators, summary, status)
+        values (${contactId}, 'hf', ${`HF-MIGRATION-${contactId}`}, now(), 'tester', 'PHONE', 'SCHOOL', '5A', 'NOT_SOUGHT', ${['NEGLECT']}, 'Before 008.', 'RECEIVED')`;
+      for (const [position, child] of children.entries()) {
+        await db`insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth)
+          values (${contactId}, 'hf', ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth})`;
+      }
+      const ids = async () => (await db<{ childId: string | null }[]>`select child_id from contact_children where contact_id = ${contactId} order by position`).map((r) => r.childId);
+      const expected = children.map((child) => childIdFor('hf', child));
+
+      // The SQL computes the ASCII names exactly as childIdFor; the others are left for childIdFor itself.
+      await db.unsafe(await fs.readFile(path.join(migrations, '008_family_history.sql'), 'utf8'));
+      expect(await ids()).toEqual([...expected.slice(0, 3), null, null]);
+      expect(await fillMissingChildIds(db)).toBe(2);
+      expect(await ids()).toEqual(expected);
+      expect(await fillMissingChildIds(db)).toBe(0);
+    } finally {
+      await db.end();
+      await stack.sql.unsafe(`drop schema ${schema} cascade`);
+      await fs.rm(before, { recursive: true, force: true });
+    }
   });
 });
