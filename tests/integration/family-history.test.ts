@@ -31,6 +31,7 @@ beforeAll(async () => {
     tokens[`${borough}-mash`] = await stack.token({ user: `mash-${borough}`, roles: ['mash_worker'], boroughs: [borough] });
   }
   tokens.auditor = await stack.token({ user: 'auditor', roles: ['auditor'], boroughs: ['hf', 'rbkc', 'wcc'] });
+  tokens.manager = await stack.token({ user: 'tm-hf', roles: ['manager'], boroughs: ['hf'] });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -39,7 +40,7 @@ afterAll(async () => {
 const RECEIVE = 'mutation ($input: ReceiveContactInput!) { receiveContact(input: $input) { contactId reference } }';
 const HISTORY = `familyHistory { previousContactsWithin12Months asOf windowStart reReferral
   earlierContacts { id reference receivedAt status indicators withinTwelveMonths recommendation { pathway decidingRuleId } decision { pathway decidedBy overridden } outcome }
-  episodes { id reference stage pathway referralDate closedAt } plans { kind startDate endDate } }`;
+  episodes { id reference stage pathway referralDate closedAt } plans { kind startDate endDate episodeId } }`;
 const READ = `query ($id: ID!) { contact(id: $id) { id reference
   recommendation { levelOfNeed pathway rag decidingRuleId summary facts rules { id fired conditions { fact factValue result } } }
   ${HISTORY} } }`;
@@ -201,7 +202,7 @@ describe('family history in the recommendation', () => {
     expect((await read(second.id, tokens.rbkc!)).familyHistory!.previousContactsWithin12Months).toBe(1);
   });
 
-  it('shows referrals for the same child and a re-referral, on the contact and on the episode', async () => {
+  it('shows referrals and plans for the same child and a re-referral, on the contact and on the episode', async () => {
     const child = newChild();
     const first = await neglectContact('hf', [child], minutesAgo(30));
     const decided = await stack.graphql<{ recordScreeningDecision: { status: string } }>(DECIDE, { id: first.id, input: {
@@ -210,16 +211,25 @@ describe('family history in the recommendation', () => {
     expect(decided.errors).toBeUndefined();
     const [episode] = await eventually(() => stack.sql<{ id: string; reference: string }[]>`select id, reference from cases where borough = 'hf' and kind = 'EPISODE' and contact_id = ${first.id}`, (rows) => rows.length === 1);
 
+    // Assessed, and a child in need plan made.
+    const step = (name: string, input: Record<string, unknown> | null, token: string) => stack.graphql(
+      input ? `mutation ($id: ID!, $input: ${name[0]!.toUpperCase()}${name.slice(1)}Input!) { ${name}(caseId: $id, input: $input) { stage } }` : `mutation ($id: ID!) { ${name}(caseId: $id) { stage } }`,
+      { id: episode!.id, ...(input ? { input } : {}) }, token);
+    expect((await step('startAssessment', null, tokens.hf!)).errors).toBeUndefined();
+    expect((await step('completeAssessment', { factors: ['16A'], summary: 'Neglect: home conditions and missed health appointments.' }, tokens.manager!)).errors).toBeUndefined();
+    expect((await step('createPlan', { kind: 'CIN' }, tokens.hf!)).errors).toBeUndefined();
+    await eventually(() => stack.sql`select id from plans where borough = 'hf' and episode_id = ${episode!.id}`, (rows) => rows.length === 1);
+
     const second = await neglectContact('hf', [child], new Date());
     const history = second.familyHistory!;
-    expect(history).toMatchObject({ previousContactsWithin12Months: 1, reReferral: true, plans: [] });
+    expect(history).toMatchObject({ previousContactsWithin12Months: 1, reReferral: true, plans: [{ kind: 'CIN', endDate: null }] });
     expect(history.earlierContacts).toEqual([expect.objectContaining({ id: first.id, decision: { pathway: 'S17_ASSESSMENT', decidedBy: 'sw-hf', overridden: true } })]);
     expect(history.episodes).toEqual([expect.objectContaining({ id: episode!.id, reference: episode!.reference, pathway: 'S17_ASSESSMENT', closedAt: null })]);
 
     // The episode's own history is as of the contact that opened it: the episode itself is not in it.
     const asEpisode = await stack.graphql<{ case: { kind: string; familyHistory: History } }>(READ_CASE, { id: episode!.id }, tokens.hf);
     expect(asEpisode.errors).toBeUndefined();
-    expect(asEpisode.data!.case).toMatchObject({ kind: 'EPISODE', familyHistory: { previousContactsWithin12Months: 0, earlierContacts: [], episodes: [], reReferral: false } });
+    expect(asEpisode.data!.case).toMatchObject({ kind: 'EPISODE', familyHistory: { previousContactsWithin12Months: 0, earlierContacts: [], episodes: [], plans: [], reReferral: false } });
   });
 });
 
