@@ -148,8 +148,9 @@ const act = proxyActivities<Activities>(untilStored);
 
 /**
  * A contact at the front door, from receipt to its outcome: stores it; asks the borough's threshold rules (at the
- * pinned version) for a recommendation; sets the screening clock (out of hours: from the next office opening, with a
- * handover); waits for a named person's screening decision, escalating up the borough's ladder when it is late;
+ * pinned version) for a recommendation; sets the screening clock (out of hours: handed over at the next office
+ * opening, and due by the close of that handover day, which never extends the clock); waits for a named person's
+ * screening decision, escalating up the borough's ladder when it is late;
  * runs a MASH enquiry when decided (RAG clock, agency requests chased and escalated, manager-signed decision); then
  * closes the contact (no further action, advice, universal services, early help) or refers each child on to their
  * episode. Every human step is an update with a validator, so the caller hears at once whether it was accepted.
