@@ -330,18 +330,21 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   // 4. Close at the front door, or refer each child on to their episode.
   state.outcome = outcome;
   const at = new Date().toISOString();
+  // Whoever took the decision that closes or refers the contact: the MASH decision's manager after an enquiry, else
+  // the screener. (Only an activity's argument: no command changes, so running workflows replay unchanged.)
+  const decidedBy = state.mash?.decision?.decidedBy ?? decision.decidedBy;
   if (isReferral(outcome)) {
     await act.referToEpisodes({
       referrals: contact.children.map((child, childPosition) => ({
         borough, contactId, contactReference: contact.reference, childPosition, child, referralAt: at, pathway: outcome,
-        levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy: state.mash?.decision?.decidedBy ?? decision.decidedBy,
+        levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy,
         rationale: state.mash?.decision?.rationale ?? decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
       })),
     });
-    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decision.decidedBy });
+    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decidedBy });
     state.status = 'REFERRED';
   } else {
-    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decision.decidedBy });
+    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decidedBy });
     state.status = 'CLOSED';
   }
   await condition(() => pending.size === 0);
