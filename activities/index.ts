@@ -85,8 +85,8 @@ export function createActivities({ sql, boroughs, temporal, taskQueue }: { sql: 
     },
 
     /**
-     * Computes the screening deadline (the borough's screening clock in working days, from receipt or, out of hours,
-     * from the next office opening) and stores it on the contact. Idempotent.
+     * Computes the screening deadline (the borough's screening clock in working days, from receipt; out of hours, the
+     * day of the next office opening, when it is handed over, is day 1) and stores it on the contact. Idempotent.
      */
     async scheduleScreening({ contactId, borough: code, receivedAt }: { contactId: string; borough: string; receivedAt: string }): Promise<ScreeningSchedule> {
       const borough = boroughFor(code);

@@ -28,6 +28,8 @@ export interface ContactRecord {
   screeningClockStartsAt: Date | null;
   screeningDueDate: string | null;
   screeningDueAt: Date | null;
+  /** The rule the stored deadline was computed under (see migration 009). */
+  screeningClockRule: 'HANDOVER_DAY_IS_DAY_1' | 'DAY_AFTER_HANDOVER_IS_DAY_1';
   children: { position: number; firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }[];
   recommendation: StoredRecommendation | null;
 }
@@ -133,7 +135,8 @@ export async function findContact(sql: Sql, boroughs: readonly string[], id: str
   const [row] = await sql<Omit<ContactRecord, 'children' | 'recommendation'>[]>`
     select id, borough, reference, idempotency_key, received_at, received_by, channel, referrer_type, referral_source_code,
       referrer_name, referrer_organisation, referrer_contact_details, consent, indicators, summary, ruleset_version, status,
-      out_of_hours, screening_clock_starts_at, to_char(screening_due_date, 'YYYY-MM-DD') as screening_due_date, screening_due_at
+      out_of_hours, screening_clock_starts_at, to_char(screening_due_date, 'YYYY-MM-DD') as screening_due_date, screening_due_at,
+      screening_clock_rule
     from contacts where borough = any(${boroughs as string[]}) and id = ${id}`;
   if (!row) return null;
   const children = await sql<ContactRecord['children']>`

@@ -88,7 +88,7 @@ export async function openEpisode(sql: Sql, e: EpisodeOpening, withinTwelveMonth
     });
     if (reReferral) {
       await appendEvent(tx, {
-        ...stamp, kind: 'RE_REFERRAL', at: e.referralAt, actor: 'front-door',
+        ...stamp, kind: 'RE_REFERRAL', at: e.referralAt, actor: e.decidedBy,
         detail: { previousEpisodeId: previous.id, previousReferralDate: previous.referralDate, referralDate: e.referralDate },
       });
     }

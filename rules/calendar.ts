@@ -93,8 +93,12 @@ export function addCalendarMonths(localDate: string, months: number): string {
 }
 
 /**
- * The screening clock for a contact. In office hours it starts at receivedAt; out of hours the contact is handed
- * over at the next office opening and it starts then. Due `workingDays` working days after the clock starts.
+ * The screening clock for a contact. In office hours it runs from receivedAt: due `workingDays` working days later,
+ * counted by the calendar's convention. Out of hours (a weekend, a bank holiday, a weekday evening, or before opening
+ * on a working day) the contact is handed over to the day team at the next office opening (`clockStartsAt`), and
+ * handing over never extends the statutory clock: the handover day itself is day 1, whatever the convention, so the
+ * contact is due by the close of the handover day plus `workingDays - 1` further working days (0 means the handover
+ * day too). Saturday 22:00 → Monday 17:00; Tuesday 20:00 → Wednesday 17:00; Tuesday 07:00 → Tuesday 17:00.
  */
 export function screeningDeadline(
   receivedAt: Date,
@@ -104,11 +108,12 @@ export function screeningDeadline(
   checkCalendar(cal);
   const received = checkInstant(receivedAt, 'receivedAt');
   const days = checkCount(workingDays, 'workingDays');
+  const outOfHours = !inOfficeHours(received, cal);
   const clockStartsAt = nextOpening(received, cal);
   return {
     clockStartsAt: new Date(clockStartsAt),
-    outOfHours: !inOfficeHours(received, cal),
-    ...workingDaysFrom(clockStartsAt, days, cal),
+    outOfHours,
+    ...(outOfHours ? handoverDayIsDay1(clockStartsAt, days, cal) : workingDaysFrom(received, days, cal)),
   };
 }
 
@@ -232,6 +237,13 @@ function workingDaysFrom(startMs: number, n: number, cal: WorkingCalendar): Dead
     const startCounts = cal.workingDayCounting === 'START_DAY_IS_DAY_1' && workingDay(startDate, cal);
     for (let i = startCounts ? 1 : 0; i < n; i++) day = nextWorkingDay(day, cal);
   }
+  return { dueDate: day, dueAt: new Date(closingOn(day, cal)) };
+}
+
+/** Due by the close of the day of `handoverMs` (a working day's opening), plus n - 1 further working days. */
+function handoverDayIsDay1(handoverMs: number, n: number, cal: WorkingCalendar): Deadline {
+  let day = dateIn(handoverMs, cal);
+  for (let i = 1; i < n; i++) day = nextWorkingDay(day, cal);
   return { dueDate: day, dueAt: new Date(closingOn(day, cal)) };
 }
 

@@ -148,8 +148,9 @@ const act = proxyActivities<Activities>(untilStored);
 
 /**
  * A contact at the front door, from receipt to its outcome: stores it; asks the borough's threshold rules (at the
- * pinned version) for a recommendation; sets the screening clock (out of hours: from the next office opening, with a
- * handover); waits for a named person's screening decision, escalating up the borough's ladder when it is late;
+ * pinned version) for a recommendation; sets the screening clock (out of hours: handed over at the next office
+ * opening, and due by the close of that handover day, which never extends the clock); waits for a named person's
+ * screening decision, escalating up the borough's ladder when it is late;
  * runs a MASH enquiry when decided (RAG clock, agency requests chased and escalated, manager-signed decision); then
  * closes the contact (no further action, advice, universal services, early help) or refers each child on to their
  * episode. Every human step is an update with a validator, so the caller hears at once whether it was accepted.
@@ -329,18 +330,21 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   // 4. Close at the front door, or refer each child on to their episode.
   state.outcome = outcome;
   const at = new Date().toISOString();
+  // Whoever took the decision that closes or refers the contact: the MASH decision's manager after an enquiry, else
+  // the screener. (Only an activity's argument: no command changes, so running workflows replay unchanged.)
+  const decidedBy = state.mash?.decision?.decidedBy ?? decision.decidedBy;
   if (isReferral(outcome)) {
     await act.referToEpisodes({
       referrals: contact.children.map((child, childPosition) => ({
         borough, contactId, contactReference: contact.reference, childPosition, child, referralAt: at, pathway: outcome,
-        levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy: state.mash?.decision?.decidedBy ?? decision.decidedBy,
+        levelOfNeed: decision.levelOfNeed, rag: state.mash?.rag ?? decision.rag, decidedBy,
         rationale: state.mash?.decision?.rationale ?? decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
       })),
     });
-    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decision.decidedBy });
+    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decidedBy });
     state.status = 'REFERRED';
   } else {
-    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decision.decidedBy });
+    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decidedBy });
     state.status = 'CLOSED';
   }
   await condition(() => pending.size === 0);

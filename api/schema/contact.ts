@@ -180,11 +180,20 @@ const Recommendation = builder.objectRef<StoredRecommendation>('Recommendation')
   }),
 });
 
+const ScreeningClockRuleEnum = builder.enumType('ScreeningClockRule', {
+  description: 'The rule a screening deadline was computed under. In office hours both give the same deadline.',
+  values: {
+    HANDOVER_DAY_IS_DAY_1: { description: 'The current rule: received out of hours, the contact is due by the close of the day it is handed over to the day team (for N working days, the handover day is day 1); in office hours, N working days from receipt by the borough\'s counting.' },
+    DAY_AFTER_HANDOVER_IS_DAY_1: { description: 'Superseded (issue 9): an out-of-hours contact scheduled before the fix, whose deadline counted the day after the handover day as day 1, a working day later than the current rule. Kept as it was computed, and its escalations follow it; treat it as due a working day earlier.' },
+  } as const,
+});
+
 const ScreeningClock = builder.objectRef<ContactRecord>('ScreeningClock').implement({
   description: 'The screening deadline from the borough calendar (working days, office hours, bank holidays).',
   fields: (t) => ({
-    outOfHours: t.boolean({ description: 'Received outside office hours: the clock starts at the next office opening.', resolve: (c) => c.outOfHours ?? false }),
-    clockStartsAt: t.field({ type: 'DateTime', resolve: (c) => c.screeningClockStartsAt! }),
+    outOfHours: t.boolean({ description: 'Received outside office hours (evening, before opening, weekend or bank holiday): handed over to the day team at the next office opening, and due by the close of that handover day.', resolve: (c) => c.outOfHours ?? false }),
+    clockStartsAt: t.field({ type: 'DateTime', description: 'When the day team has the contact: receipt in office hours, else the next office opening (the handover).', resolve: (c) => c.screeningClockStartsAt! }),
+    computedUnder: t.field({ type: ScreeningClockRuleEnum, description: 'The rule this deadline was computed under.', resolve: (c) => c.screeningClockRule }),
     dueDate: t.field({ type: 'Date', description: 'The working day by which a decision is due (Europe/London).', resolve: (c) => c.screeningDueDate! }),
     dueAt: t.field({ type: 'DateTime', description: 'The close of office hours on dueDate.', resolve: (c) => c.screeningDueAt! }),
   }),

@@ -108,10 +108,29 @@ describe('receiving a contact', () => {
     expect(overdue.data!.contact.status).toBe('SCREENING_OVERDUE');
   });
 
-  it('starts the clock of a contact received on a Saturday at the next office opening', async () => {
-    const received = await receive(contactInput({ receivedAt: '2026-11-21T10:00:00Z' }), tokens.hf!);
+  // Handing over to the day team never extends the statutory clock: out of hours, the handover day is day 1.
+  const OUT_OF_HOURS = [
+    { when: 'Saturday 22:00', receivedAt: '2026-11-21T22:00:00Z', clockStartsAt: '2026-11-23T09:00:00.000Z', dueDate: '2026-11-23', dueAt: '2026-11-23T17:00:00.000Z' },
+    { when: 'Tuesday 20:00', receivedAt: '2026-11-17T20:00:00Z', clockStartsAt: '2026-11-18T09:00:00.000Z', dueDate: '2026-11-18', dueAt: '2026-11-18T17:00:00.000Z' },
+    { when: 'Tuesday 07:00, before opening', receivedAt: '2026-11-24T07:00:00Z', clockStartsAt: '2026-11-24T09:00:00.000Z', dueDate: '2026-11-24', dueAt: '2026-11-24T17:00:00.000Z' },
+    // The summer bank holiday, in BST: 14:00 is 13:00 UTC, and Tuesday's close 16:00 UTC.
+    { when: 'bank-holiday Monday 14:00', receivedAt: '2026-08-31T13:00:00Z', clockStartsAt: '2026-09-01T08:00:00.000Z', dueDate: '2026-09-01', dueAt: '2026-09-01T16:00:00.000Z' },
+  ];
+  const boroughsByCase = ['hf', 'rbkc', 'wcc'].flatMap((borough) => OUT_OF_HOURS.map((c) => ({ borough, ...c })));
+  it.each(boroughsByCase)('in $borough, a contact received out of hours ($when) is due by the close of the handover day', async ({ borough, receivedAt, clockStartsAt, dueDate, dueAt }) => {
+    const received = await receive(contactInput({ borough, receivedAt }), tokens[borough]!);
+    expect(received.errors).toBeUndefined();
+    const contactId = received.data!.receiveContact.contactId;
+    const contact = await screened(contactId, tokens[borough]!);
+    expect(contact.screening).toEqual({ outOfHours: true, clockStartsAt, dueDate, dueAt });
+    const clock = await stack.graphql<{ contact: { screening: { computedUnder: string } } }>(`query ($id: ID!) { contact(id: $id) { screening { computedUnder } } }`, { id: contactId }, tokens[borough]);
+    expect(clock.data!.contact.screening.computedUnder).toBe('HANDOVER_DAY_IS_DAY_1');
+  });
+
+  it('a contact received on a Friday at 16:59 is in office hours, and due at the close of Monday', async () => {
+    const received = await receive(contactInput({ receivedAt: '2026-11-20T16:59:00Z' }), tokens.hf!);
     const contact = await screened(received.data!.receiveContact.contactId, tokens.hf!);
-    expect(contact.screening).toEqual({ outOfHours: true, clockStartsAt: '2026-11-23T09:00:00.000Z', dueDate: '2026-11-24', dueAt: '2026-11-24T17:00:00.000Z' });
+    expect(contact.screening).toEqual({ outOfHours: false, clockStartsAt: '2026-11-20T16:59:00.000Z', dueDate: '2026-11-23', dueAt: '2026-11-23T17:00:00.000Z' });
   });
 
   it('keeps a contact received just now awaiting screening until its deadline', async () => {

@@ -9,7 +9,7 @@ import { contactIdFor, contactReference } from '../../db/ids';
 import { syncSeedRulesets } from '../../db/rulesets';
 import { createSql, type Sql } from '../../db/sql';
 import { loadBoroughConfigs } from '../../rules/borough-config';
-import { addWorkingDays, nextOfficeOpening } from '../../rules/calendar';
+import { screeningDeadline } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
 import { untilQuiet } from '../support/episode-harness';
@@ -70,13 +70,14 @@ it('waits 10 working days for a screening decision, and marks the contact overdu
       (rows) => Boolean(rows[0]?.screeningDueAt),
     );
     const dueAt = due!.screeningDueAt!;
-    // Ten working days in the borough's calendar, counted from the office opening (the receipt itself when in office
-    // hours): the close of office hours on the tenth working day after it, some two calendar weeks later.
+    // Ten working days in the borough's calendar: from the receipt in office hours; out of hours the handover day (the
+    // next office opening's) is day 1. Some two calendar weeks later either way (at least 11 days: Sunday night to
+    // the Friday week).
     const calendar = boroughs.get('tst')!.calendar;
     expect(boroughs.get('tst')!.settings.clocks.screeningWorkingDays).toBe(10);
-    const expected = addWorkingDays(nextOfficeOpening(receivedAt, calendar), 10, calendar);
+    const expected = screeningDeadline(receivedAt, 10, calendar);
     expect(dueAt.toISOString()).toBe(expected.dueAt.toISOString());
-    expect(dueAt.getTime() - receivedAt.getTime()).toBeGreaterThanOrEqual(13 * 86_400_000);
+    expect(dueAt.getTime() - receivedAt.getTime()).toBeGreaterThanOrEqual(11 * 86_400_000);
 
     // An hour before the deadline: still waiting.
     await env.sleep(dueAt.getTime() - (await env.currentTimeMs()) - 3_600_000);
@@ -89,6 +90,6 @@ it('waits 10 working days for a screening decision, and marks the contact overdu
     const [event] = await sql<{ at: Date }[]>`select at from case_events where borough = 'tst' and contact_id = ${contactId} and kind = 'SCREENING_OVERDUE'`;
     expect(event!.at.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
     expect(event!.at.getTime()).toBeLessThan(dueAt.getTime() + 3_600_000);
-    expect(await env.currentTimeMs()).toBeGreaterThan(receivedAt.getTime() + 13 * 86_400_000);
+    expect(await env.currentTimeMs()).toBeGreaterThan(receivedAt.getTime() + 11 * 86_400_000);
   });
 });

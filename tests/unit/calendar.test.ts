@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   type WorkingCalendar,
@@ -70,26 +71,49 @@ describe('screeningDeadline: 1 working day, the next working day is day 1', () =
     expect(iso(deadline.dueAt)).toBe('2026-12-29T17:00:00.000Z');
   });
 
-  it('a Saturday contact is out of hours: handed over Monday 09:00 and due Tuesday', () => {
-    const deadline = screeningDeadline(at('2026-01-17T10:00:00Z'), 1, london);
+  it('a Saturday 22:00 contact is out of hours: handed over Monday 09:00 and due that Monday (the handover day is day 1)', () => {
+    const deadline = screeningDeadline(at('2026-01-17T22:00:00Z'), 1, london);
     expect(deadline.outOfHours).toBe(true);
     expect(iso(deadline.clockStartsAt)).toBe('2026-01-19T09:00:00.000Z');
-    expect(deadline.dueDate).toBe('2026-01-20');
-    expect(iso(deadline.dueAt)).toBe('2026-01-20T17:00:00.000Z');
+    expect(deadline.dueDate).toBe('2026-01-19');
+    expect(iso(deadline.dueAt)).toBe('2026-01-19T17:00:00.000Z');
   });
 
-  it('a weekday contact at 17:30 is handed over the next morning', () => {
-    const deadline = screeningDeadline(at('2026-01-13T17:30:00Z'), 1, london);
+  it('a Tuesday 20:00 contact is handed over Wednesday morning and due Wednesday 17:00', () => {
+    const deadline = screeningDeadline(at('2026-01-13T20:00:00Z'), 1, london);
     expect(deadline.outOfHours).toBe(true);
     expect(iso(deadline.clockStartsAt)).toBe('2026-01-14T09:00:00.000Z');
-    expect(iso(deadline.dueAt)).toBe('2026-01-15T17:00:00.000Z');
+    expect(deadline.dueDate).toBe('2026-01-14');
+    expect(iso(deadline.dueAt)).toBe('2026-01-14T17:00:00.000Z');
   });
 
-  it('a contact before opening is handed over at 09:00 the same day', () => {
+  it('a bank-holiday Monday 14:00 contact (Easter Monday 2026) is due Tuesday 17:00 BST', () => {
+    const deadline = screeningDeadline(at('2026-04-06T13:00:00Z'), 1, london);
+    expect(deadline.outOfHours).toBe(true);
+    expect(iso(deadline.clockStartsAt)).toBe('2026-04-07T08:00:00.000Z');
+    expect(deadline.dueDate).toBe('2026-04-07');
+    expect(iso(deadline.dueAt)).toBe('2026-04-07T16:00:00.000Z');
+  });
+
+  it('a Friday 16:59 contact is in hours and due Monday 17:00', () => {
+    const deadline = screeningDeadline(at('2026-01-16T16:59:00Z'), 1, london);
+    expect(deadline.outOfHours).toBe(false);
+    expect(deadline.dueDate).toBe('2026-01-19');
+  });
+
+  it('a contact before opening (Wednesday 07:00) is handed over at 09:00 the same day, and due that day', () => {
     const deadline = screeningDeadline(at('2026-01-14T07:00:00Z'), 1, london);
     expect(deadline.outOfHours).toBe(true);
     expect(iso(deadline.clockStartsAt)).toBe('2026-01-14T09:00:00.000Z');
-    expect(iso(deadline.dueAt)).toBe('2026-01-15T17:00:00.000Z');
+    expect(iso(deadline.dueAt)).toBe('2026-01-14T17:00:00.000Z');
+    // START_DAY_IS_DAY_1 counts the handover day as day 1 too: the same answer.
+    expect(iso(screeningDeadline(at('2026-01-14T07:00:00Z'), 1, startDayIsDay1).dueAt)).toBe('2026-01-14T17:00:00.000Z');
+  });
+
+  it('for N working days out of hours, the handover day is day 1 of N', () => {
+    // Saturday 17 Jan 2026: handed over Monday 19th; 3 working days = Mon, Tue, Wed.
+    expect(screeningDeadline(at('2026-01-17T22:00:00Z'), 3, london).dueDate).toBe('2026-01-21');
+    expect(screeningDeadline(at('2026-01-17T22:00:00Z'), 3, startDayIsDay1).dueDate).toBe('2026-01-21');
   });
 
   it('Easter 2027 (and the clock change on Easter Sunday): Thursday before Good Friday is due Tuesday 17:00 BST', () => {
@@ -98,11 +122,47 @@ describe('screeningDeadline: 1 working day, the next working day is day 1', () =
     expect(iso(deadline.dueAt)).toBe('2027-03-30T16:00:00.000Z');
   });
 
-  it('with START_DAY_IS_DAY_1 a Saturday contact is due Monday', () => {
+  it('with START_DAY_IS_DAY_1 a Saturday contact is due Monday, and an in-hours Friday contact that Friday', () => {
     const deadline = screeningDeadline(at('2026-01-17T10:00:00Z'), 1, startDayIsDay1);
     expect(iso(deadline.clockStartsAt)).toBe('2026-01-19T09:00:00.000Z');
     expect(iso(deadline.dueAt)).toBe('2026-01-19T17:00:00.000Z');
+    expect(iso(screeningDeadline(at('2026-01-16T16:59:00Z'), 1, startDayIsDay1).dueAt)).toBe('2026-01-16T17:00:00.000Z');
   });
+
+  it('agrees with counting day by day, for receipt before opening, at midday and in the evening of every date of 2026 and 2027', () => {
+    const DAY = 86_400_000;
+    const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const isWorking = (ms: number) => new Date(ms).getUTCDay() % 6 !== 0 && !london.bankHolidays.has(dateOf(ms));
+    const nextWorking = (ms: number) => { let d = ms + DAY; while (!isWorking(d)) d += DAY; return d; };
+    // Local wall-clock times in London (GMT in winter, BST in summer).
+    const localInstant = (date: string, hhmm: string) => DateTime.fromISO(`${date}T${hhmm}`, { zone: 'Europe/London' }).toJSDate();
+    const mismatches: unknown[] = [];
+    for (let day = Date.UTC(2026, 0, 1); day < Date.UTC(2028, 0, 1); day += DAY) {
+      for (const cal of [london, startDayIsDay1]) {
+        for (const n of [1, 10]) {
+          for (const hhmm of ['07:00', '12:00', '20:00']) {
+            const inHours = hhmm === '12:00' && isWorking(day);
+            let due: number;
+            if (inHours) {
+              // In hours: n working days from the receipt date, by the calendar's convention.
+              due = cal.workingDayCounting === 'START_DAY_IS_DAY_1' ? day - DAY : day;
+              for (let counted = 0; counted < n; ) if (isWorking((due += DAY))) counted++;
+            } else {
+              // Out of hours: handed over on the same day before opening on a working day, else the next working day;
+              // the handover day is day 1, whatever the convention.
+              due = hhmm === '07:00' && isWorking(day) ? day : nextWorking(day);
+              for (let counted = 1; counted < n; counted++) due = nextWorking(due);
+            }
+            const deadline = screeningDeadline(localInstant(dateOf(day), hhmm), n, cal);
+            const expected = { outOfHours: !inHours, dueDate: dateOf(due), dueAt: localInstant(dateOf(due), '17:00').getTime() };
+            const got = { outOfHours: deadline.outOfHours, dueDate: deadline.dueDate, dueAt: deadline.dueAt.getTime() };
+            if (JSON.stringify(got) !== JSON.stringify(expected)) mismatches.push({ received: `${dateOf(day)} ${hhmm}`, n, counting: cal.workingDayCounting, expected, got });
+          }
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  }, 120_000);
 });
 
 describe('addWorkingDays', () => {

@@ -144,7 +144,7 @@ export const recordDiscussion: Handler<RecordStrategyDiscussionInput> = async (r
   const s47 = s.s47;
   const icpcStillAhead = s47 !== null && !s47.conferenceHeld && (s47.status !== 'COMPLETED' || s47.recommendation === 'CONVENE_ICPC');
   if (run.settings.icpcAnchor === 'LAST_STRATEGY_DISCUSSION' && icpcStillAhead && heldAt > s47.anchor.heldAt) {
-    deadlines.push(...(await anchorIcpc(run, s47.id, { id, heldAt })));
+    deadlines.push(...(await anchorIcpc(run, s47.id, { id, heldAt }, input.actor.userId)));
   }
   return run.step({ recordId: id, deadlines, missingAgencies: missing });
 };
@@ -172,22 +172,23 @@ export const startSection47: Handler<StartSection47Input> = async (run, input) =
   s.nfa = false;
   run.persist({ op: 'startSection47', args: { ...run.stamp(input.actor.userId), id, discussionId: discussion.id, anchor: run.settings.icpcAnchor, anchorDiscussionId: anchor.id } });
   run.stopClock(SECTION_47_START_CLOCK, 'DONE');
-  const deadlines = await anchorIcpc(run, id, s.s47.anchor);
+  const deadlines = await anchorIcpc(run, id, s.s47.anchor, input.actor.userId);
   return run.step({ recordId: id, deadlines });
 };
 
 /**
  * Sets the ICPC deadline (15 working days, the borough's setting) from the anchoring strategy discussion, and runs
- * the clock due then: the s47's while it is open, the conference's once it recommends one.
+ * the clock due then: the s47's while it is open, the conference's once it recommends one. `by` took the step that
+ * set it (started the s47, or recorded the discussion that now anchors it), and is named on its timeline event.
  */
-async function anchorIcpc(run: EpisodeRun, s47Id: string, anchor: { id: string; heldAt: string }): Promise<StepDeadline[]> {
+async function anchorIcpc(run: EpisodeRun, s47Id: string, anchor: { id: string; heldAt: string }, by: string): Promise<StepDeadline[]> {
   const s = run.state;
   s.s47!.anchor = anchor;
   const due = await run.deadline(anchor.heldAt, { kind: 'WORKING_DAYS', days: run.settings.clocks.icpcWorkingDays });
   const s47 = s.s47;
   if (s47?.id !== s47Id || s47.anchor.id !== anchor.id || s47.conferenceHeld || s.closed) return [];
   s47.icpcDue = due;
-  run.persist({ op: 'setIcpcDue', args: { ...run.stamp('front-door'), id: s47Id, anchorDiscussionId: anchor.id, due } });
+  run.persist({ op: 'setIcpcDue', args: { ...run.stamp(by), id: s47Id, anchorDiscussionId: anchor.id, due } });
   if (s47.status !== 'COMPLETED') {
     run.startClock(SECTION_47, { stage: SECTION_47, subject: s47Id, ...due, title: 'Complete the section 47 enquiry and have it authorised, in time for the conference' });
   } else if (s47.recommendation === 'CONVENE_ICPC') {
