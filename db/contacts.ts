@@ -65,7 +65,7 @@ export async function insertContact(sql: Sql, contact: ReceivedContact): Promise
         insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth)
         values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth})`;
     }
-    await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'SCREENING', openedAt: contact.receivedAt });
+    await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'AWAITING_SCREENING', openedAt: contact.receivedAt });
     await appendEvent(tx, { borough: contact.borough, caseId: contact.contactId, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
   });
 }

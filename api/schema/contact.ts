@@ -10,6 +10,7 @@ import { rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
+import { Child } from './child';
 import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
 
@@ -121,22 +122,13 @@ const ReceiveContactPayload = builder.objectRef<{ contactId: string; reference: 
   }),
 });
 
-const Referrer = builder.objectRef<ContactRecord>('Referrer').implement({
+export const Referrer = builder.objectRef<ContactRecord>('Referrer').implement({
   fields: (t) => ({
     type: t.field({ type: ReferrerTypeEnum, resolve: (c) => c.referrerType }),
     referralSourceCode: t.exposeString('referralSourceCode', { description: 'DfE CIN census ReferralSource code.' }),
     name: t.exposeString('referrerName', { nullable: true }),
     organisation: t.exposeString('referrerOrganisation', { nullable: true }),
     contactDetails: t.exposeString('referrerContactDetails', { nullable: true }),
-  }),
-});
-
-const Child = builder.objectRef<ContactRecord['children'][number]>('Child').implement({
-  fields: (t) => ({
-    firstName: t.exposeString('firstName'),
-    lastName: t.exposeString('lastName'),
-    dateOfBirth: t.expose('dateOfBirth', { type: 'Date', nullable: true }),
-    expectedDateOfBirth: t.expose('expectedDateOfBirth', { type: 'Date', nullable: true }),
   }),
 });
 
@@ -190,7 +182,7 @@ const ScreeningClock = builder.objectRef<ContactRecord>('ScreeningClock').implem
   }),
 });
 
-const Contact = builder.objectRef<ContactRecord>('Contact').implement({
+export const Contact = builder.objectRef<ContactRecord>('Contact').implement({
   description: 'A concern about one or more children, received at a borough\'s front door.',
   fields: (t) => ({
     id: t.exposeID('id'),
