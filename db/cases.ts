@@ -91,8 +91,37 @@ export async function findEscalation(sql: Sql, boroughs: readonly string[], case
     where borough = any(${boroughs as string[]}) and case_id = ${caseId} and escalated_at = ${at}`;
 }
 
+/** A child named on a contact (position 0-based, in the order the contact named them). */
+export interface ContactChildRecord {
+  contactId: string;
+  position: number;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  expectedDateOfBirth: string | null;
+}
+
+/** The children named on several contacts of one borough, in order (one query for a whole page of cases). */
+export async function childrenOfContacts(sql: Sql, borough: string, contactIds: readonly string[]): Promise<ContactChildRecord[]> {
+  return sql<ContactChildRecord[]>`
+    select contact_id, position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+      to_char(expected_date_of_birth, 'YYYY-MM-DD') as expected_date_of_birth
+    from contact_children where borough = ${borough} and contact_id = any(${contactIds as string[]}) order by contact_id, position`;
+}
+
+/** The episodes that contacts of one borough opened or joined (their referrals), each with the contact it came from. */
+export async function episodesOfContacts(sql: Sql, borough: string, contactIds: readonly string[]): Promise<(CaseRecord & { viaContactId: string })[]> {
+  return sql<(CaseRecord & { viaContactId: string })[]>`
+    select r.contact_id as via_contact_id, c.* from episode_referrals r
+      join lateral (select ${sql.unsafe(CASE_COLUMNS)} from cases where cases.borough = r.borough and cases.id = r.episode_id and cases.kind = 'EPISODE') c on true
+    where r.borough = ${borough} and r.contact_id = any(${contactIds as string[]})
+    order by r.contact_id, r.child_position`;
+}
+
 export interface CaseFilter {
   boroughs: readonly string[];
+  /** Only the cases a contact became: its own front-door case and the episodes its referral opened or joined. */
+  contactId?: string | null;
   /** The kinds the caller may read (a MASH worker: only CONTACT). */
   kinds?: readonly string[];
   stage?: string | null;
@@ -100,7 +129,8 @@ export interface CaseFilter {
   team?: string | null;
   rag?: string | null;
   overdue?: boolean | null;
-  open?: boolean | null;
+  /** true (the default): open cases; false: closed ones; 'ANY': both. */
+  open?: boolean | 'ANY' | null;
   outOfHours?: boolean | null;
 }
 
@@ -130,6 +160,7 @@ function caseWhere(sql: Sql, f: CaseFilter, now: Date) {
   return sql`borough = any(${f.boroughs as string[]})
     ${f.kinds ? sql`and kind = any(${f.kinds as string[]})` : sql``}
     ${f.open === false ? sql`and closed_at is not null` : f.open === true || f.open == null ? sql`and closed_at is null` : sql``}
+    ${f.contactId ? sql`and (id = ${f.contactId} or id in (select episode_id from episode_referrals where borough = any(${f.boroughs as string[]}) and contact_id = ${f.contactId}))` : sql``}
     ${f.stage ? sql`and stage = ${f.stage}` : sql``}
     ${f.worker ? sql`and worker = ${f.worker}` : sql``}
     ${f.team ? sql`and team = ${f.team}` : sql``}

@@ -1,5 +1,19 @@
+import { EPISODE_STAGES, type EpisodeStage } from '../workflows/episode/types';
 import { deterministicUuid } from './ids';
 import type { Sql, Tx } from './sql';
+
+/** The kinds of case: a contact at the front door, or a child's episode after referral. */
+export const CASE_KINDS = ['CONTACT', 'EPISODE'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+
+/**
+ * The stages a contact's case passes through at the front door: awaiting its screening decision (the same name as
+ * the contact's status then), in a MASH enquiry, then referred on to the child's episode or closed.
+ */
+export const CONTACT_CASE_STAGES = ['AWAITING_SCREENING', 'MASH_ENQUIRY', 'REFERRED', 'CLOSED'] as const;
+export type CaseStage = (typeof CONTACT_CASE_STAGES)[number] | EpisodeStage;
+/** Every stage a case can be stored with: the front door's, then an episode's. `cases.stage` holds only these. */
+export const CASE_STAGES: readonly CaseStage[] = [...new Set<CaseStage>([...CONTACT_CASE_STAGES, ...EPISODE_STAGES])];
 
 /** The channel case events are announced on (PostgreSQL NOTIFY), for GraphQL subscriptions in any API process. */
 export const EVENTS_CHANNEL = 'front_door_events';
@@ -54,11 +68,11 @@ export async function announce(db: Db, notice: CaseNotice): Promise<void> {
 export interface CaseRow {
   id: string;
   borough: string;
-  kind: 'CONTACT' | 'EPISODE';
+  kind: CaseKind;
   contactId: string;
   childPosition: number | null;
   reference: string;
-  stage: string;
+  stage: CaseStage;
   rag: string | null;
   outOfHours: boolean;
   urgent: boolean;
@@ -73,7 +87,7 @@ export interface CaseRow {
 /** Creates a case once; a repeat changes nothing. */
 export async function insertCase(
   db: Db,
-  row: { id: string; borough: string; kind: CaseRow['kind']; contactId: string; childPosition: number | null; reference: string; stage: string; openedAt: string },
+  row: { id: string; borough: string; kind: CaseRow['kind']; contactId: string; childPosition: number | null; reference: string; stage: CaseStage; openedAt: string },
 ): Promise<void> {
   await db`
     insert into cases (id, borough, kind, contact_id, child_position, reference, stage, opened_at)
@@ -86,7 +100,7 @@ export async function updateCase(
   db: Db,
   borough: string,
   caseId: string,
-  fields: Partial<{ stage: string; rag: string | null; outOfHours: boolean; urgent: boolean; team: string | null; worker: string | null; nextDueAt: string | null; closedAt: string; closureReason: string }>,
+  fields: Partial<{ stage: CaseStage; rag: string | null; outOfHours: boolean; urgent: boolean; team: string | null; worker: string | null; nextDueAt: string | null; closedAt: string; closureReason: string }>,
 ): Promise<void> {
   const columns = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   if (Object.keys(columns).length === 0) return;

@@ -69,7 +69,7 @@ export async function insertContact(sql: Sql, contact: ReceivedContact): Promise
         values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth},
           ${childIdFor(contact.borough, child)})`;
     }
-    await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'SCREENING', openedAt: contact.receivedAt });
+    await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'AWAITING_SCREENING', openedAt: contact.receivedAt });
     await appendEvent(tx, { borough: contact.borough, caseId: contact.contactId, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
   });
 }

@@ -462,6 +462,9 @@ export interface EpisodeRecord {
   borough: string;
   childId: string;
   firstContactId: string;
+  /** The contact that opened the episode, and the child's 0-based position on it. */
+  contactId: string;
+  childPosition: number | null;
   reference: string;
   stage: string;
   referralAt: Date;
@@ -503,7 +506,7 @@ export interface EpisodeRecord {
 /** One episode with everything recorded in it (a fixed number of queries, whatever its size), if in `borough`. */
 export async function findEpisode(sql: Sql, borough: string, caseId: string): Promise<EpisodeRecord | null> {
   const [episode] = await sql<Omit<EpisodeRecord, 'referrals' | 'strategyDiscussions' | 'section47s' | 'assessments' | 'conferences' | 'plans' | 'protectionOrders'>[]>`
-    select e.id, e.borough, e.child_id, e.first_contact_id, c.reference, c.stage, e.referral_at, to_char(e.referral_date, 'YYYY-MM-DD') as referral_date,
+    select e.id, e.borough, e.child_id, e.first_contact_id, c.contact_id, c.child_position, c.reference, c.stage, e.referral_at, to_char(e.referral_date, 'YYYY-MM-DD') as referral_date,
       e.referral_source, e.primary_need, e.pathway, e.level_of_need, e.rag, e.re_referral, e.previous_episode_id, e.referral_nfa,
       to_char(e.assessment_due_date, 'YYYY-MM-DD') as assessment_due_date, e.level, e.closed_at, e.closure_reason, e.closure_note
     from episodes e join cases c on c.id = e.id

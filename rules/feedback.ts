@@ -33,3 +33,10 @@ export function referrerFeedback(referrer: ReferrerType, pathway: Pathway, ratio
   const closing = PATHWAYS.indexOf(pathway) <= PATHWAYS.indexOf('UNIVERSAL_SERVICES') ? ` Reasons: ${rationale}` : '';
   return { audience: 'PROFESSIONAL', text: `Thank you for your referral. Outcome: ${PROFESSIONAL_OUTCOME[pathway]}.${closing}` };
 }
+
+/** Why a referrer is owed no feedback, or null when they are owed some. */
+export function noFeedbackReason(referrer: ReferrerType): string | null {
+  if (referrer === 'ANONYMOUS') return 'The referrer is anonymous: there is no one to tell.';
+  if (referrer === 'UNKNOWN') return 'The referrer is not known: there is no one to tell.';
+  return null;
+}

@@ -2,13 +2,18 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { auditTrail, type AuditRecord } from '../../db/audit';
 import type { CaseNotice } from '../../db/casework';
-import { allocate, caseloadOf, escalationsFor, eventsFor, familyWorkers, findCase, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
+import { allocate, caseloadOf, episodesOfContacts, escalationsFor, eventsFor, familyWorkers, findCase, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
 import type { Role } from '../auth';
 import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
 import { caseForCaller, fromStore, requireBoroughRole, type ApiContext } from '../context';
-import { apiError } from '../errors';
-import { RagEnum } from './enums';
+import { apiError, inputError } from '../errors';
+import { Child, byBoroughLoader, childOfEpisode, childrenOfContact } from './child';
+import { Contact, Referrer } from './contact';
+import { FEEDBACK_DECISIONS, referrerFeedbackFor, type ReferrerFeedbackRecord } from '../../db/referrer-feedback';
+import type { ContactRecord } from '../../db/contacts';
+import { noFeedbackReason } from '../../rules/feedback';
+import { CaseKindEnum, CaseStageEnum, RagEnum } from './enums';
 
 // ---- per-request batched loaders: a page of cases costs one query per field, not one per case ----
 type PerCase<T> = DataLoader<string, T[]>;
@@ -93,9 +98,25 @@ export const Case = builder.objectRef<CaseRecord>('Case').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     borough: t.exposeString('borough'),
-    kind: t.exposeString('kind'),
-    reference: t.exposeString('reference'),
-    stage: t.exposeString('stage'),
+    kind: t.field({ type: CaseKindEnum, resolve: (c) => c.kind }),
+    reference: t.exposeString('reference', { description: 'A contact\'s reference; for an episode, the opening contact\'s reference and the child\'s number on it (…/1, …/2: see child.number).' }),
+    stage: t.field({ type: CaseStageEnum, resolve: (c) => c.stage }),
+    child: t.field({
+      type: Child, nullable: true,
+      description: 'For an episode: the child it is about (names, date of birth, and which child of the contact). Null for a contact, which may name several: see children.',
+      resolve: (c, _args, context) => (c.kind === 'EPISODE' ? childOfEpisode(context, c) : null),
+    }),
+    children: t.field({
+      type: [Child],
+      description: 'For a contact: every child it names, in order. For an episode: its one child.',
+      resolve: async (c, _args, context) => {
+        if (c.kind === 'EPISODE') {
+          const child = await childOfEpisode(context, c);
+          return child ? [child] : [];
+        }
+        return childrenOfContact(context, c.borough, c.contactId);
+      },
+    }),
     rag: t.field({ type: RagEnum, nullable: true, resolve: (c) => c.rag as 'RED' | 'AMBER' | 'GREEN' | null }),
     outOfHours: t.exposeBoolean('outOfHours', { description: 'With the out-of-hours team until handed over.' }),
     urgent: t.exposeBoolean('urgent', { description: 'Escalated as urgent: first in every queue.' }),
@@ -115,6 +136,59 @@ export const Case = builder.objectRef<CaseRecord>('Case').implement({
   }),
 });
 
+const episodeLoaders = new WeakMap<ApiContext, DataLoader<string, (CaseRecord & { viaContactId: string })[]>>();
+
+builder.objectField(Contact, 'episodes', (t) => t.field({
+  type: [Case],
+  description: 'The children\'s episodes this contact\'s referral opened or joined, in the order the contact named the children (empty until it is referred, and for a caller who may not read episodes, e.g. the MASH).',
+  resolve: async (contact, _args, context) => {
+    if (!readableKinds(context.caller!.roles).includes('EPISODE')) return [];
+    let loader = episodeLoaders.get(context);
+    if (!loader) {
+      loader = byBoroughLoader((borough, ids) => episodesOfContacts(context.services.sql, borough, ids), (row) => row.viaContactId);
+      episodeLoaders.set(context, loader);
+    }
+    return loader.load(`${contact.borough}|${contact.id}`);
+  },
+}));
+
+// ---- referrer feedback ----
+const FeedbackDecisionEnum = builder.enumType('ReferrerFeedbackDecision', { values: FEEDBACK_DECISIONS, description: 'The decision the feedback reports: the screening decision, or the MASH decision after an enquiry.' });
+const FeedbackAudienceEnum = builder.enumType('ReferrerFeedbackAudience', {
+  values: ['PROFESSIONAL', 'MEMBER_OF_PUBLIC'] as const,
+  description: 'PROFESSIONAL: told the outcome (with the reasons when nothing follows). MEMBER_OF_PUBLIC: told only that the concern was considered and acted on (no details about a family).',
+});
+const FeedbackStatusEnum = builder.enumType('ReferrerFeedbackStatus', {
+  values: ['TO_SEND', 'SENT', 'NOT_OWED'] as const,
+  description: 'TO_SEND: prepared, with an open SEND_REFERRER_FEEDBACK task; SENT: that task is done; NOT_OWED: nothing to send (see reasonNone).',
+});
+
+type FeedbackShape = ReferrerFeedbackRecord & { contact: ContactRecord };
+const ReferrerFeedback = builder.objectRef<FeedbackShape>('ReferrerFeedback').implement({
+  description: 'What the referrer is told about one decision on their contact: what, to whom, when; or why nothing.',
+  fields: (t) => ({
+    decision: t.field({ type: FeedbackDecisionEnum, resolve: (f) => f.decision }),
+    decidedAt: t.expose('decidedAt', { type: 'DateTime', description: 'When the decision it reports was taken.' }),
+    decidedBy: t.exposeString('decidedBy', { description: 'Who took that decision.' }),
+    status: t.field({ type: FeedbackStatusEnum, resolve: (f) => (!f.prepared ? 'NOT_OWED' : f.task?.status === 'DONE' ? 'SENT' : 'TO_SEND') }),
+    audience: t.field({ type: FeedbackAudienceEnum, nullable: true, resolve: (f) => (f.prepared?.audience as 'PROFESSIONAL' | 'MEMBER_OF_PUBLIC' | undefined) ?? null }),
+    text: t.string({ nullable: true, description: 'The words to send; null when none is owed.', resolve: (f) => f.prepared?.text ?? null }),
+    to: t.field({ type: Referrer, description: 'Whom it goes to: the referrer as recorded (how to reach them in contactDetails).', resolve: (f) => f.contact }),
+    preparedAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => f.prepared?.at ?? null }),
+    sentAt: t.field({ type: 'DateTime', nullable: true, description: 'When its task was marked done.', resolve: (f) => (f.task?.status === 'DONE' ? f.task.completedAt : null) }),
+    reasonNone: t.string({
+      nullable: true, description: 'Why nothing is sent (e.g. an anonymous referrer); null when feedback is owed.',
+      resolve: (f) => (f.prepared ? null : noFeedbackReason(f.contact.referrerType) ?? 'No feedback was prepared for this decision.'),
+    }),
+  }),
+});
+
+builder.objectField(Contact, 'referrerFeedback', (t) => t.field({
+  type: [ReferrerFeedback],
+  description: 'The feedback owed to the referrer for each decision taken so far (screening, then MASH): empty until the screening decision is recorded.',
+  resolve: async (contact, _args, context) => (await fromStore(() => referrerFeedbackFor(context.services.sql, contact.borough, contact.id))).map((f) => ({ ...f, contact })),
+}));
+
 const PageInfo = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
   fields: (t) => ({ hasNextPage: t.exposeBoolean('hasNextPage'), endCursor: t.exposeString('endCursor', { nullable: true }) }),
 });
@@ -133,7 +207,8 @@ const CaseConnection = builder.objectRef<{ edges: { cursor: string; node: CaseRe
 const CaseFilter = builder.inputType('CaseFilter', {
   fields: (t) => ({
     borough: t.string({ description: 'One of your boroughs; default all of them.' }),
-    stage: t.string(),
+    contactId: t.id({ description: 'Only the cases this contact became: its own front-door case and the episodes its referral opened or joined (as you may read them). With it, open defaults to both open and closed cases.' }),
+    stage: t.field({ type: CaseStageEnum }),
     worker: t.string(),
     team: t.string(),
     rag: t.field({ type: RagEnum }),
@@ -187,8 +262,16 @@ builder.queryField('cases', (t) =>
       if (first == null || first < 1 || first > 200) throw apiError('BAD_USER_INPUT', 'first: must be between 1 and 200.');
       const boroughs = boroughsFor(context, filter?.borough, rolesFor('Query.cases'));
       if (boroughs.length === 0) throw apiError('FORBIDDEN', `Reading cases needs one of the roles ${rolesFor('Query.cases').join(', ')}.`);
+      const contactId = filter?.contactId == null ? null : String(filter.contactId);
+      if (contactId !== null && !z.uuid().safeParse(contactId).success) {
+        throw inputError([{ field: 'filter.contactId', message: `"${contactId}" is not a contact id; use the contactId receiveContact answered with.` }]);
+      }
       const page = await fromStore(() =>
-        listCases(context.services.sql, { boroughs, kinds: readableKinds(context.caller!.roles), stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue, open: filter?.open }, { first, after: after ? parseCursor(after) : null }, context.services.now()),
+        listCases(context.services.sql, {
+          boroughs, kinds: readableKinds(context.caller!.roles), contactId, stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue,
+          // A contact's cases are few: both open and closed unless asked otherwise.
+          open: contactId !== null && filter?.open == null ? 'ANY' : filter?.open,
+        }, { first, after: after ? parseCursor(after) : null }, context.services.now()),
       );
       const edges = page.rows.map((node) => ({ cursor: cursorOf(node), node }));
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };

@@ -10,6 +10,7 @@ import { rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
+import { Child } from './child';
 import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
 
@@ -17,17 +18,17 @@ import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactSta
 const ReferrerInput = builder.inputType('ReferrerInput', {
   fields: (t) => ({
     type: t.field({ type: ReferrerTypeEnum, required: true }),
-    name: t.string({ description: 'Omit for anonymous referrers.' }),
-    organisation: t.string(),
-    contactDetails: t.string({ description: 'How to reach the referrer for feedback (phone or email).' }),
+    name: t.string({ description: 'Omit for anonymous referrers. Not blank; at most 200 characters.' }),
+    organisation: t.string({ description: 'Not blank; at most 200 characters.' }),
+    contactDetails: t.string({ description: 'How to reach the referrer for feedback (phone or email). Not blank; at most 200 characters.' }),
   }),
 });
 
 const ChildInput = builder.inputType('ChildInput', {
   description: 'A child the contact is about: give dateOfBirth, or expectedDateOfBirth for an unborn child.',
   fields: (t) => ({
-    firstName: t.string({ required: true }),
-    lastName: t.string({ required: true }),
+    firstName: t.string({ required: true, description: 'Not blank; at most 100 characters.' }),
+    lastName: t.string({ required: true, description: 'Not blank; at most 100 characters.' }),
     dateOfBirth: t.field({ type: 'Date' }),
     expectedDateOfBirth: t.field({ type: 'Date' }),
   }),
@@ -42,7 +43,7 @@ const ReceiveContactInput = builder.inputType('ReceiveContactInput', {
     referrer: t.field({ type: ReferrerInput, required: true }),
     children: t.field({ type: [ChildInput], required: true }),
     indicators: t.field({ type: [ConcernIndicatorEnum], required: true }),
-    summary: t.string({ required: true, description: 'The concern in the referrer\'s words.' }),
+    summary: t.string({ required: true, description: 'The concern in the referrer\'s words (not blank; at most 10000 characters).' }),
     consent: t.field({ type: ConsentStatusEnum, required: true }),
   }),
 });
@@ -121,22 +122,13 @@ const ReceiveContactPayload = builder.objectRef<{ contactId: string; reference: 
   }),
 });
 
-const Referrer = builder.objectRef<ContactRecord>('Referrer').implement({
+export const Referrer = builder.objectRef<ContactRecord>('Referrer').implement({
   fields: (t) => ({
     type: t.field({ type: ReferrerTypeEnum, resolve: (c) => c.referrerType }),
     referralSourceCode: t.exposeString('referralSourceCode', { description: 'DfE CIN census ReferralSource code.' }),
     name: t.exposeString('referrerName', { nullable: true }),
     organisation: t.exposeString('referrerOrganisation', { nullable: true }),
     contactDetails: t.exposeString('referrerContactDetails', { nullable: true }),
-  }),
-});
-
-const Child = builder.objectRef<ContactRecord['children'][number]>('Child').implement({
-  fields: (t) => ({
-    firstName: t.exposeString('firstName'),
-    lastName: t.exposeString('lastName'),
-    dateOfBirth: t.expose('dateOfBirth', { type: 'Date', nullable: true }),
-    expectedDateOfBirth: t.expose('expectedDateOfBirth', { type: 'Date', nullable: true }),
   }),
 });
 

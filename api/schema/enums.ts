@@ -1,4 +1,5 @@
 import { AGENCIES, CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, CONTACT_STATUSES, PATHWAYS, RAG_RATINGS, REFERRER_TYPE_NAMES } from '../../rules/vocabulary';
+import { CASE_KINDS, CASE_STAGES } from '../../db/casework';
 import { builder } from '../builder';
 
 // Enums from the shared vocabulary, so the schema and the rules can never disagree.
@@ -10,3 +11,8 @@ export const ContactStatusEnum = builder.enumType('ContactStatus', { values: CON
 export const PathwayEnum = builder.enumType('Pathway', { values: PATHWAYS, description: 'A screening outcome, from least to most intervention.' });
 export const RagEnum = builder.enumType('RagRating', { values: RAG_RATINGS });
 export const AgencyEnum = builder.enumType('Agency', { values: AGENCIES, description: 'A partner agency (strategy discussions, MASH requests, plan actions).' });
+export const CaseKindEnum = builder.enumType('CaseKind', { values: CASE_KINDS, description: 'CONTACT: a contact at the front door; EPISODE: a child\'s episode after referral.' });
+export const CaseStageEnum = builder.enumType('CaseStage', {
+  values: CASE_STAGES,
+  description: 'Where a case stands. A contact: AWAITING_SCREENING (its status is then RECEIVED, AWAITING_SCREENING or SCREENING_OVERDUE), MASH_ENQUIRY, then REFERRED or CLOSED. An episode: its EpisodeStage (REFERRAL … CLOSED).',
+});

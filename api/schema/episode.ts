@@ -17,6 +17,7 @@ import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
 import { runCaseUpdate } from '../updates';
 import { EscalationStageEnum } from './borough';
+import { Child, childOfEpisode } from './child';
 import { AgencyEnum, RagEnum } from './enums';
 
 // A child's episode after referral: one mutation per human step (each a Temporal update on the child's episode
@@ -72,18 +73,18 @@ const EpisodeStepPayload = builder.objectRef<EpisodeStep>('EpisodeStepPayload').
 const AttendeeInput = builder.inputType('StrategyDiscussionAttendeeInput', {
   fields: (t) => ({
     agency: t.field({ type: AgencyEnum, required: true }),
-    name: t.string({ required: true }),
-    role: t.string({ required: true }),
+    name: t.string({ required: true, description: 'At least 2 characters.' }),
+    role: t.string({ required: true, description: 'At least 2 characters.' }),
     manager: t.boolean({ required: true, description: 'A manager of that agency (children\'s social care must bring one).' }),
   }),
 });
 
 const DiscussionActionInput = builder.inputType('StrategyDiscussionActionInput', {
   fields: (t) => ({
-    description: t.string({ required: true, description: 'Specific: what will be done and how.' }),
-    owner: t.string({ required: true, description: 'The named person who will do it.' }),
+    description: t.string({ required: true, description: 'Specific: what will be done and how (at least 20 characters and 4 words; no vague phrases such as "monitor" or "as appropriate").' }),
+    owner: t.string({ required: true, description: 'The named person who will do it (at least 2 characters).' }),
     agency: t.field({ type: AgencyEnum, required: true }),
-    dueDate: t.string({ required: true, description: 'YYYY-MM-DD, from today on.' }),
+    dueDate: t.field({ type: 'Date', required: true, description: 'From today on (Europe/London).' }),
   }),
 });
 
@@ -91,7 +92,7 @@ const ScheduleDiscussionInput = builder.inputType('ScheduleStrategyDiscussionInp
   fields: (t) => ({
     scheduledFor: t.field({ type: 'DateTime', required: true }),
     invitedAgencies: t.field({ type: [AgencyEnum], required: true, description: 'Must include every agency the borough requires.' }),
-    purpose: t.string({ required: true }),
+    purpose: t.string({ required: true, description: 'Why the discussion is needed (at least 10 characters).' }),
   }),
 });
 
@@ -100,9 +101,9 @@ const RecordDiscussionInput = builder.inputType('RecordStrategyDiscussionInput',
     heldAt: t.field({ type: 'DateTime', required: true }),
     attendees: t.field({ type: [AttendeeInput], required: true }),
     outcome: t.field({ type: DiscussionOutcomeEnum, required: true }),
-    rationale: t.string({ required: true }),
+    rationale: t.string({ required: true, description: 'Why this outcome (at least 10 characters).' }),
     actions: t.field({ type: [DiscussionActionInput], required: true, description: 'Each with an owner and a due date.' }),
-    overrideReason: t.string({ description: 'A manager\'s reason to record it without a required agency (or a social care manager): it is then incomplete, with a follow-up task per missing agency.' }),
+    overrideReason: t.string({ description: 'A manager\'s reason to record it without a required agency (or a social care manager): it is then incomplete, with a follow-up task per missing agency (at least 10 characters).' }),
   }),
 });
 
@@ -114,21 +115,21 @@ const StartSection47Input = builder.inputType('StartSection47Input', {
 
 const Section47OutcomeInput = builder.inputType('Section47OutcomeInput', {
   fields: (t) => ({
-    enquiries: t.stringList({ required: true, description: 'Each enquiry made: who was seen or spoken to, what was checked.' }),
-    analysis: t.string({ required: true, description: 'What the enquiries found and what it means for the child\'s safety.' }),
+    enquiries: t.stringList({ required: true, description: 'Each enquiry made: who was seen or spoken to, what was checked (at least one; each at least 10 characters).' }),
+    analysis: t.string({ required: true, description: 'What the enquiries found and what it means for the child\'s safety (at least 50 characters).' }),
     recommendation: t.field({ type: Section47RecommendationEnum, required: true }),
-    recommendationDetail: t.string({ required: true }),
+    recommendationDetail: t.string({ required: true, description: 'At least 10 characters.' }),
   }),
 });
 
 const AuthoriseSection47Input = builder.inputType('AuthoriseSection47Input', {
-  fields: (t) => ({ managerComment: t.string({ required: true, description: 'The manager\'s view of the enquiry, analysis and recommendation.' }) }),
+  fields: (t) => ({ managerComment: t.string({ required: true, description: 'The manager\'s view of the enquiry, analysis and recommendation (at least 10 characters).' }) }),
 });
 
 const CompleteAssessmentInput = builder.inputType('CompleteAssessmentInput', {
   fields: (t) => ({
     factors: t.stringList({ required: true, description: 'Factors identified, as CIN census codes (e.g. 3B, 16A; 21 for none).' }),
-    summary: t.string({ required: true }),
+    summary: t.string({ required: true, description: 'At least 10 characters.' }),
     overdueReason: t.string({ description: 'Required once the assessment is past its due date.' }),
   }),
 });
@@ -151,11 +152,11 @@ const CreatePlanInput = builder.inputType('CreatePlanInput', {
 
 const PlanActionInput = builder.inputType('PlanActionInput', {
   fields: (t) => ({
-    description: t.string({ required: true, description: 'Specific: what will be done, how and how often (never "monitor" or "support the family").' }),
+    description: t.string({ required: true, description: 'Specific: what will be done, how and how often (at least 20 characters and 4 words; never "monitor" or "support the family").' }),
     responsibleAgency: t.field({ type: AgencyEnum, required: true }),
-    responsiblePerson: t.string({ description: 'The named person, where known (required for OTHER).' }),
-    dueDate: t.string({ required: true, description: 'YYYY-MM-DD, from today on: a date, never "next review".' }),
-    intendedOutcome: t.string({ required: true, description: 'What it should change for the child.' }),
+    responsiblePerson: t.string({ description: 'The named person, where known (required for OTHER; at least 2 characters).' }),
+    dueDate: t.field({ type: 'Date', required: true, description: 'From today on (Europe/London): a date, never "next review".' }),
+    intendedOutcome: t.string({ required: true, description: 'What it should change for the child (at least 10 characters).' }),
   }),
 });
 
@@ -165,7 +166,7 @@ const UpdatePlanActionInput = builder.inputType('UpdatePlanActionInput', {
     description: t.string(),
     responsibleAgency: t.field({ type: AgencyEnum }),
     responsiblePerson: t.string(),
-    dueDate: t.string({ description: 'YYYY-MM-DD; moving it needs a note.' }),
+    dueDate: t.field({ type: 'Date', description: 'A new due date, from today on; moving it needs a note.' }),
     intendedOutcome: t.string(),
     status: t.field({ type: PlanActionStatusEnum, description: 'COMPLETED, or CANCELLED (with a note).' }),
     note: t.string(),
@@ -176,22 +177,22 @@ const ReviewInput = builder.inputType('ReviewInput', {
   fields: (t) => ({
     kind: t.field({ type: ReviewKindEnum, required: true }),
     heldOn: t.field({ type: 'Date', required: true }),
-    summary: t.string({ required: true }),
+    summary: t.string({ required: true, description: 'At least 10 characters.' }),
   }),
 });
 
 const StepDownInput = builder.inputType('StepDownInput', {
-  fields: (t) => ({ to: t.field({ type: StepDownToEnum, required: true }), reason: t.string({ required: true }) }),
+  fields: (t) => ({ to: t.field({ type: StepDownToEnum, required: true }), reason: t.string({ required: true, description: 'At least 10 characters.' }) }),
 });
 
 const StepUpInput = builder.inputType('StepUpInput', {
-  fields: (t) => ({ to: t.field({ type: StepUpToEnum, required: true }), reason: t.string({ required: true }) }),
+  fields: (t) => ({ to: t.field({ type: StepUpToEnum, required: true }), reason: t.string({ required: true, description: 'At least 10 characters.' }) }),
 });
 
 const CloseCaseInput = builder.inputType('CloseCaseInput', {
   fields: (t) => ({
     reason: t.string({ required: true, description: 'CIN reason for closure, RC1–RC9 (RC8 and RC9 need a completed assessment).' }),
-    note: t.string({ required: true }),
+    note: t.string({ required: true, description: 'At least 10 characters.' }),
   }),
 });
 
@@ -204,11 +205,11 @@ const EmergencyProtectionOrderInput = builder.inputType('EmergencyProtectionOrde
 });
 
 const ExtendEmergencyProtectionOrderInput = builder.inputType('ExtendEmergencyProtectionOrderInput', {
-  fields: (t) => ({ days: t.int({ required: true, description: 'At most 7, once.' }), reason: t.string({ required: true }) }),
+  fields: (t) => ({ days: t.int({ required: true, description: 'At most 7, once.' }), reason: t.string({ required: true, description: 'At least 10 characters.' }) }),
 });
 
 const EndProtectionInput = builder.inputType('EndProtectionInput', {
-  fields: (t) => ({ kind: t.field({ type: ProtectionKindEnum, required: true }), endedAt: t.field({ type: 'DateTime', required: true }), outcome: t.string({ required: true }) }),
+  fields: (t) => ({ kind: t.field({ type: ProtectionKindEnum, required: true }), endedAt: t.field({ type: 'DateTime', required: true }), outcome: t.string({ required: true, description: 'How it ended and where the child is (at least 5 characters).' }) }),
 });
 
 // ---- mutations ----
@@ -539,7 +540,16 @@ const Episode = builder.objectRef<EpisodeRecord>('Episode').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The episode\'s case id.' }),
     borough: t.exposeString('borough'),
-    reference: t.exposeString('reference'),
+    reference: t.exposeString('reference', { description: 'The opening contact\'s reference and the child\'s number on it, e.g. HF-261126-7K3Q-9XZP/2 (child.number 2).' }),
+    child: t.field({
+      type: Child,
+      description: 'The child the episode is about, as named on the contact that opened it.',
+      resolve: async (e, _args, context) => {
+        const child = await childOfEpisode(context, e);
+        if (!child) throw new Error(`Episode ${e.id} has no child recorded at position ${e.childPosition} of contact ${e.contactId}.`);
+        return child;
+      },
+    }),
     stage: t.field({ type: EpisodeStageEnum, resolve: (e) => e.stage as (typeof EPISODE_STAGES)[number] }),
     level: t.field({ type: ServiceLevelEnum, resolve: (e) => e.level as (typeof SERVICE_LEVELS)[number] }),
     referralAt: t.expose('referralAt', { type: 'DateTime' }),

@@ -63,8 +63,8 @@ const ScreeningDecisionInput = builder.inputType('ScreeningDecisionInput', {
     pathway: t.field({ type: PathwayEnum, required: true }),
     levelOfNeed: t.int({ required: true, description: 'London continuum of need, 1–4.' }),
     rag: t.field({ type: RagEnum, required: true }),
-    rationale: t.string({ required: true, description: 'Why, in the decider\'s words.' }),
-    overrideReason: t.string({ description: 'Required when the decision differs from the recommendation.' }),
+    rationale: t.string({ required: true, description: 'Why, in the decider\'s words (at least 10 characters).' }),
+    overrideReason: t.string({ description: 'Required (not blank) when the decision differs from the recommendation.' }),
     primaryNeed: t.string({ description: 'DfE PrimaryNeedCode N0–N9; required for a referral.' }),
   }),
 });
@@ -98,7 +98,7 @@ builder.mutationField('recordConsent', (t) =>
       contactId: t.arg.id({ required: true }),
       status: t.arg({ type: ConsentChangeEnum, required: true }),
       reason: t.arg({ type: DispensingReasonEnum }),
-      note: t.arg.string({ required: true }),
+      note: t.arg.string({ required: true, description: 'At least 3 characters.' }),
     },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordConsent'));
@@ -113,7 +113,7 @@ builder.mutationField('escalateContact', (t) =>
     type: ContactStep,
     description: 'Out of hours: escalate an urgent contact now. It jumps ahead in the queues and the borough\'s ladder is told.',
     authScopes: { authenticated: true },
-    args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
+    args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true, description: 'Why it is urgent (at least 10 characters).' }) },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.escalateContact'));
       return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }]));
@@ -126,7 +126,7 @@ builder.mutationField('requestAgencyInformation', (t) =>
     type: ContactStep,
     description: 'A MASH information request to a partner agency, due with the enquiry\'s RAG deadline; chased and escalated when late.',
     authScopes: { authenticated: true },
-    args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true }) },
+    args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true, description: 'Why the information is needed (at least 5 characters).' }) },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.requestAgencyInformation'));
       return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }]));
@@ -142,8 +142,8 @@ builder.mutationField('recordAgencyResponse', (t) =>
     args: {
       contactId: t.arg.id({ required: true }),
       agency: t.arg({ type: AgencyEnum, required: true }),
-      summary: t.arg.string({ required: true }),
-      sharedBy: t.arg.string({ required: true, description: 'The person at the agency who shared it.' }),
+      summary: t.arg.string({ required: true, description: 'What the agency shared (at least 3 characters).' }),
+      sharedBy: t.arg.string({ required: true, description: 'The person at the agency who shared it (at least 2 characters).' }),
     },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordAgencyResponse'));
@@ -160,8 +160,8 @@ builder.mutationField('recordMashDecision', (t) =>
     args: {
       contactId: t.arg.id({ required: true }),
       pathway: t.arg({ type: PathwayEnum, required: true }),
-      rationale: t.arg.string({ required: true }),
-      partialInformationReason: t.arg.string(),
+      rationale: t.arg.string({ required: true, description: 'Why, in the manager\'s words (at least 10 characters).' }),
+      partialInformationReason: t.arg.string({ description: 'Required (not blank) while an agency asked has not responded: why deciding on partial information is right.' }),
       primaryNeed: t.arg.string(),
     },
     resolve: async (_root, args, context) => {

@@ -57,6 +57,8 @@ async function store<T>(work: () => Promise<T>): Promise<T> {
 
 const asFieldProblems = (problems: readonly RulesetProblem[]) => problems.map((p) => ({ field: p.path ? `content.${p.path}` : 'content', message: p.message }));
 
+/** How every ruleset reason input states what requireReason accepts. */
+const REASON_DESCRIPTION = 'Why the change: goes in the audit trail (not blank; at most 2000 characters).';
 const reasonText = z.string().trim().min(1, 'must say why (it goes in the audit trail)').max(2_000, 'must be at most 2000 characters');
 function requireReason(reason: string): string {
   const parsed = reasonText.safeParse(reason);
@@ -195,7 +197,7 @@ const CreateDraftInput = builder.inputType('CreateRulesetDraftInput', {
     borough: t.string({ required: true }),
     basedOnVersion: t.int({ description: 'Copy this version\'s content (default: the version in force) unless `content` is given.' }),
     content: t.field({ type: 'JSON', description: 'The whole ruleset (thresholds.json format); `borough` and `version` are set for you.' }),
-    reason: t.string({ required: true, description: 'Why the change: goes in the audit trail.' }),
+    reason: t.string({ required: true, description: REASON_DESCRIPTION }),
   }),
 });
 
@@ -222,7 +224,7 @@ const UpdateDraftInput = builder.inputType('UpdateRulesetDraftInput', {
     borough: t.string({ required: true }),
     version: t.int({ required: true }),
     content: t.field({ type: 'JSON', required: true, description: 'The whole ruleset; replaces the draft\'s content.' }),
-    reason: t.string({ required: true }),
+    reason: t.string({ required: true, description: REASON_DESCRIPTION }),
   }),
 });
 
@@ -260,7 +262,7 @@ builder.mutationField('validateRuleset', (t) =>
 );
 
 const ApproveInput = builder.inputType('ApproveRulesetInput', {
-  fields: (t) => ({ borough: t.string({ required: true }), version: t.int({ required: true }), reason: t.string({ required: true }) }),
+  fields: (t) => ({ borough: t.string({ required: true }), version: t.int({ required: true }), reason: t.string({ required: true, description: REASON_DESCRIPTION }) }),
 });
 
 builder.mutationField('approveRuleset', (t) =>
@@ -283,7 +285,7 @@ const PublishInput = builder.inputType('PublishRulesetInput', {
   fields: (t) => ({
     borough: t.string({ required: true }),
     version: t.int({ required: true }),
-    reason: t.string({ required: true }),
+    reason: t.string({ required: true, description: REASON_DESCRIPTION }),
     effectiveFrom: t.field({ type: 'DateTime', description: 'When it takes effect (default now; never in the past).' }),
   }),
 });
@@ -312,7 +314,7 @@ const RollbackInput = builder.inputType('RollbackRulesetInput', {
   fields: (t) => ({
     borough: t.string({ required: true }),
     toVersion: t.int({ required: true, description: 'An earlier published version to bring back.' }),
-    reason: t.string({ required: true }),
+    reason: t.string({ required: true, description: REASON_DESCRIPTION }),
     effectiveFrom: t.field({ type: 'DateTime', description: 'When it takes effect (default now).' }),
   }),
 });

@@ -102,7 +102,7 @@ describe('episode mutations', () => {
     expect(held.data!.recordStrategyDiscussion!.missingAgencies).toEqual([]);
 
     const planless = await step('addPlanAction', 'PlanActionInput', caseId, {
-      description: 'Health visitor to weigh the baby at home every Tuesday', responsibleAgency: 'HEALTH', dueDate: 'next review', intendedOutcome: 'Steady weight gain',
+      description: 'Health visitor to weigh the baby at home every Tuesday', responsibleAgency: 'HEALTH', dueDate: DateTime.now().setZone('Europe/London').plus({ days: 7 }).toISODate(), intendedOutcome: 'Steady weight gain',
     }, tokens.practitioner);
     expect(planless.errors?.[0]).toMatchObject({ extensions: { code: 'INVALID_STATE' }, message: expect.stringMatching(/no open plan/) as string });
 

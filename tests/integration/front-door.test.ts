@@ -299,8 +299,8 @@ describe('out of hours, queues and allocation', () => {
   it('pages through cases with a filter', async () => {
     // At least three open hf contacts awaiting screening, whatever the other tests left, so there are two pages of two.
     const own = [(await receiveAndWait({})).id, (await receiveAndWait({})).id, (await receiveAndWait({})).id];
-    for (const id of own) expect((await caseOf(id)).stage).toBe('SCREENING');
-    const CASES = `query ($after: String) { cases(filter: { borough: "hf", stage: "SCREENING" }, first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id stage } } } }`;
+    for (const id of own) expect((await caseOf(id)).stage).toBe('AWAITING_SCREENING');
+    const CASES = `query ($after: String) { cases(filter: { borough: "hf", stage: AWAITING_SCREENING }, first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id stage } } } }`;
     type Page = { cases: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; stage: string } }[] } };
     const first = (await stack.graphql<Page>(CASES, {}, manager)).data!.cases;
     expect(first.edges).toHaveLength(2);
@@ -311,7 +311,7 @@ describe('out of hours, queues and allocation', () => {
     expect(second.edges.map((e) => e.node.id).filter((pageId) => firstIds.includes(pageId))).toEqual([]);
     expect(first.totalCount).toBeGreaterThanOrEqual(own.length);
     expect(second.totalCount).toBe(first.totalCount);
-    expect([...first.edges, ...second.edges].every((e) => e.node.stage === 'SCREENING')).toBe(true);
+    expect([...first.edges, ...second.edges].every((e) => e.node.stage === 'AWAITING_SCREENING')).toBe(true);
     expect(refusal(await stack.graphql(CASES, { after: 'nonsense' }, manager)).message).toBe('after: not a cursor this API gave out; use pageInfo.endCursor.');
     const other = await stack.graphql(`query { cases(filter: { borough: "rbkc" }) { totalCount } }`, {}, manager);
     expect(refusal(other).code).toBe('FORBIDDEN');
