@@ -6,7 +6,7 @@ import { allocate, caseloadOf, escalationsFor, eventsFor, familyWorkers, findCas
 import type { Role } from '../auth';
 import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
-import { caseForCaller, fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { caseForCaller, fromStore, requireBoroughRole, requireKind, type ApiContext } from '../context';
 import { apiError } from '../errors';
 import { RagEnum } from './enums';
 
@@ -171,7 +171,7 @@ builder.queryField('case', (t) =>
       const found = z.uuid().safeParse(String(id)).success ? await fromStore(() => findCase(context.services.sql, caller.boroughs, String(id))) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
       requireBoroughRole(context, found.borough, rolesFor('Query.case'));
-      if (!readableKinds(caller.roles).includes(found.kind)) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
+      requireKind(context, found.kind);
       return found;
     },
   }),
