@@ -376,13 +376,14 @@ function notBeforeReferral(s: EpisodeState, cfg: EpisodeSettings, ms: number | n
   if (date < s.referralDate) problem(`${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
 }
 
-/** A local date within the episode: not before the referral, not in the future. */
+/** A local date within the episode: not before the referral, not in the future (or null, a problem noted). */
 function dateInEpisode(s: EpisodeState, cfg: EpisodeSettings, value: string, field: string, now: number): string | null {
   const date = localDate(value, field);
   if (date === null) return null;
   if (date < s.referralDate) problem(`${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
-  if (date > todayIn(cfg, now)) problem(`${field}: ${date} is in the future.`);
-  return date;
+  else if (date > todayIn(cfg, now)) problem(`${field}: ${date} is in the future.`);
+  else return date;
+  return null;
 }
 
 function unknownAgencies(agencies: readonly string[], field: string): void {
