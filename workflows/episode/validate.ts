@@ -66,7 +66,7 @@ export const validateRecordDiscussion: Validator<RecordStrategyDiscussionInput> 
     if (!input.overrideReason?.trim()) {
       problem(`attendees: ${gaps.join('; ')}. This borough's strategy discussions need ${list(requiredAgencies(s, cfg))}, with a social care manager. Hold it with them, or a manager may record it as incomplete with an overrideReason; each missing agency then gets a follow-up task to obtain its input.`);
     } else {
-      if (!isManager(input.actor)) refuse('Forbidden', `Only a manager (the manager role) may record a strategy discussion without ${missing.length > 0 ? list(missing) : 'a social care manager'}; ask a manager to record it.`);
+      if (!isManager(input.actor)) refuse('Forbidden', `Recording it as incomplete needs the manager role: only a manager may record a strategy discussion without ${missing.length > 0 ? list(missing) : 'a social care manager'}; ask a manager to record it.`);
       text(input.overrideReason, 'overrideReason', 10);
     }
   } else if (input.overrideReason?.trim()) {
