@@ -102,7 +102,7 @@ export function withAccess(schema: GraphQLSchema): GraphQLSchema {
       const roles = rolesFor(`${type!.name}.${field.name}`);
       const check = (context: ApiContext) => {
         const caller = context.caller;
-        if (caller && !roles.some((role) => caller.roles.includes(role))) throw roleRefusal(`${type!.name}.${field.name}`, roles, caller.roles);
+        if (caller && !roles.some((role) => caller.roles.includes(role))) throw roleRefusal(field.name, roles, caller.roles);
       };
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context: ApiContext, info) => {
