@@ -1,4 +1,7 @@
+import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { ROLES, type Role } from './auth';
+import type { ApiContext } from './context';
+import { apiError } from './errors';
 
 /** Roles that may read case data: casework staff and auditors (administrators configure rules; they do not read cases). */
 export const CASE_READERS: readonly Role[] = ['practitioner', 'manager', 'mash_worker', 'out_of_hours', 'auditor'];
@@ -84,4 +87,41 @@ export function rolesFor(operation: string): readonly Role[] {
   const roles = ACCESS[operation];
   if (!roles) throw new Error(`No access rule for ${operation}: add it to api/access.ts.`);
   return roles;
+}
+
+/**
+ * The one refusal rule's first step, for every root operation: a signed-in caller holding none of the operation's
+ * roles (api/access.ts) is refused FORBIDDEN, naming the roles that may, before anything is looked up (so the answer
+ * is the same whatever id or borough they sent). A caller without a token is left to the builder's UNAUTHENTICATED.
+ * Tenancy (NOT_FOUND for an id outside your boroughs; FORBIDDEN for a borough named that is not yours), content
+ * (BAD_USER_INPUT) and stage (INVALID_STATE) come after, in the resolvers and workflows.
+ */
+export function withAccess(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      const roles = rolesFor(`${type!.name}.${field.name}`);
+      const check = (context: ApiContext) => {
+        const caller = context.caller;
+        if (caller && !roles.some((role) => caller.roles.includes(role))) throw roleRefusal(field.name, roles, caller.roles);
+      };
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: ApiContext, info) => {
+        check(context);
+        return resolve(source, args, context, info);
+      };
+      const subscribe = field.subscribe;
+      if (subscribe) {
+        field.subscribe = (source, args, context: ApiContext, info) => {
+          check(context);
+          return subscribe(source, args, context, info);
+        };
+      }
+    }
+  }
+  return schema;
+}
+
+/** FORBIDDEN for a caller without any of `roles`, naming them. */
+export function roleRefusal(what: string, roles: readonly Role[], has: readonly Role[]) {
+  return apiError('FORBIDDEN', `${what} needs one of the roles ${roles.join(', ')} (you have: ${has.join(', ') || 'none'}).`, { roles: [...roles] });
 }

@@ -7,7 +7,7 @@ import { findCaseHeader, type CaseHeader } from '../db/cases';
 import type { Caller, Role } from './auth';
 import type { CaseEventBus } from './events';
 import { apiError } from './errors';
-import { readableKinds } from './access';
+import { EPISODE_READERS, readableKinds, roleRefusal } from './access';
 
 /** What every resolver gets: the verified caller (or null) and the process's shared services. */
 export interface ApiContext {
@@ -48,15 +48,21 @@ export function requireBoroughRole(context: ApiContext, borough: string, roles: 
 
 /**
  * The case with this id if it is in one of the caller's boroughs (and has one of `roles` there); otherwise NOT_FOUND,
- * which says nothing about cases elsewhere.
+ * which says nothing about cases elsewhere. A case of a kind the caller's roles may not read is FORBIDDEN.
  */
 export async function caseForCaller(context: ApiContext, id: string, roles: readonly Role[]): Promise<CaseHeader> {
   const caller = context.caller!;
   const found = z.uuid().safeParse(id).success ? await fromStore(() => findCaseHeader(context.services.sql, caller.boroughs, id)) : null;
-  // A case of a kind the caller may not read (an episode, for the MASH) is as unknown to them as one elsewhere.
-  if (!found || !readableKinds(caller.roles).includes(found.kind)) throw apiError('NOT_FOUND', `No case ${id} in your boroughs (${caller.boroughs.join(', ')}).`);
+  if (!found) throw apiError('NOT_FOUND', `No case ${id} in your boroughs (${caller.boroughs.join(', ')}).`);
   requireBoroughRole(context, found.borough, roles);
+  requireKind(context, found.kind);
   return found;
+}
+
+/** A case of a kind the caller's roles may not read (an episode, for the MASH) is refused by role: FORBIDDEN. */
+export function requireKind(context: ApiContext, kind: 'CONTACT' | 'EPISODE'): void {
+  const caller = context.caller!;
+  if (!readableKinds(caller.roles).includes(kind)) throw roleRefusal('A child\'s episode (casework after referral)', EPISODE_READERS, caller.roles);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isPrimaryNeed, PRIMARY_NEED_CODES } from '../rules/cin-codes';
 import { referrerFeedback } from '../rules/feedback';
@@ -16,6 +16,7 @@ import {
 } from '../rules/vocabulary';
 import { REFERRAL_PATHWAYS, type ReferralPathway } from './referral';
 import { msUntil, untilDoneOrEscalate } from './shared/clock';
+import { forbid, invalidState, problem, validating } from './shared/refusal';
 
 /** A contact as the front door received it: everything the workflow needs even while PostgreSQL is down. */
 export interface ReceivedContact {
@@ -183,7 +184,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     // MASH steps may follow at once: they queue until the enquiry's clock is set.
     if (input.pathway === 'MASH_ENQUIRY') state.mash = { rag: input.rag, dueAt: null, requests: [], decision: null };
     return state;
-  }, { validator: (input: ScreeningDecisionInput) => validateScreeningDecision(state, input) });
+  }, { validator: (input: ScreeningDecisionInput) => validating(() => validateScreeningDecision(state, input)) });
   setHandler(recordConsent, (input) => {
     state.consent = input.status;
     const sequence = ++consentChanges;
@@ -204,22 +205,22 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       inBackground(act.storeConsent(change));
     }
     return state;
-  }, { validator: (input: ConsentInput) => validateConsent(state, input) });
+  }, { validator: (input: ConsentInput) => validating(() => validateConsent(state, input)) });
   setHandler(escalateContact, (input) => {
     state.urgent = true;
     inBackground(escalateNow(input));
     return state;
-  }, { validator: (input: EscalateInput) => {
+  }, { validator: (input: EscalateInput) => validating(() => {
     if (isFinished(state)) refuse('InvalidState', 'This contact has already been decided and closed or referred; escalate the child\'s case instead.');
     requireText(input.reason, 'reason', 10);
-  } });
+  }) });
   setHandler(requestAgencyInformation, (input) => {
     const requestedAt = new Date().toISOString();
     state.mash!.requests.push({ agency: input.agency, status: 'REQUESTED', requestedAt });
     unstoredAgencyWrites++;
     inBackground(chaseAgency(input, requestedAt));
     return state;
-  }, { validator: (input: AgencyRequestInput) => validateAgencyRequest(state, input) });
+  }, { validator: (input: AgencyRequestInput) => validating(() => validateAgencyRequest(state, input)) });
   setHandler(recordAgencyResponse, (input) => {
     const request = state.mash!.requests.find((r) => r.agency === input.agency)!;
     request.status = 'RESPONDED';
@@ -234,7 +235,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       unstoredAgencyWrites--;
     })());
     return state;
-  }, { validator: (input: AgencyResponseInput) => {
+  }, { validator: (input: AgencyResponseInput) => validating(() => {
     if (state.mash === null || state.mash.decision !== null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
     const request = state.mash.requests.find((r) => r.agency === input.agency);
     if (!request) refuse('InvalidState', `No information was requested from ${input.agency}; request it first.`);
@@ -242,7 +243,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     if (request.status !== 'REQUESTED') refuse('InvalidState', `${input.agency} has already responded.`);
     requireText(input.summary, 'summary', 3);
     requireText(input.sharedBy, 'sharedBy', 2);
-  } });
+  }) });
   setHandler(recordMashDecision, (input) => {
     for (const request of state.mash!.requests) if (request.status === 'REQUESTED') request.status = 'WITHDRAWN';
     state.mash!.decision = { pathway: input.pathway, rationale: input.rationale.trim(), decidedBy: input.actor.userId, decidedAt: new Date().toISOString() };
@@ -259,7 +260,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     })());
     if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
     return state;
-  }, { validator: (input: MashDecisionInput) => validateMashDecision(state, input) });
+  }, { validator: (input: MashDecisionInput) => validating(() => validateMashDecision(state, input)) });
 
   async function escalateNow(input: EscalateInput): Promise<void> {
     const at = new Date().toISOString();
@@ -365,26 +366,26 @@ function validateScreeningDecision(state: ContactState, input: ScreeningDecision
   const rec = state.recommendation;
   const overridden = input.pathway !== rec.pathway || input.levelOfNeed !== rec.levelOfNeed || input.rag !== rec.rag;
   if (overridden && !input.overrideReason?.trim()) {
-    refuse('BadInput', `overrideReason: the decision differs from the recommendation (${rec.pathway}, level ${rec.levelOfNeed}, ${rec.rag}); say why.`);
+    problem(`overrideReason: the decision differs from the recommendation (${rec.pathway}, level ${rec.levelOfNeed}, ${rec.rag}); say why.`);
   }
   if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') {
-    refuse('BadInput', 'pathway: early help is voluntary and needs the family\'s consent; record consent as GIVEN first, or choose another pathway.');
+    problem('pathway: early help is voluntary and needs the family\'s consent; record consent as GIVEN first, or choose another pathway.');
   }
   if (input.pathway === 'MASH_ENQUIRY' && input.rag === 'GREEN' && state.consent === 'REFUSED') {
-    refuse('BadInput', 'pathway: consent was refused on a GREEN case, so multi-agency checks must stop; choose another pathway, or a manager may dispense with consent if the law allows.');
+    problem('pathway: consent was refused on a GREEN case, so multi-agency checks must stop; choose another pathway, or a manager may dispense with consent if the law allows.');
   }
   checkPrimaryNeed(input.primaryNeed);
-  if (isReferral(input.pathway) && input.primaryNeed === null) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+  if (isReferral(input.pathway) && input.primaryNeed === null) problem('primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
 }
 
 function validateConsent(state: ContactState, input: ConsentInput): void {
   if (isFinished(state)) refuse('InvalidState', 'This contact is closed or referred; record consent on the child\'s case.');
+  if (input.status === 'DISPENSED_WITH' && !input.actor.roles.includes('manager')) refuse('Forbidden', 'Dispensing with consent needs the manager role: ask a manager to authorise it.');
   requireText(input.note, 'note', 3);
   if (input.status === 'DISPENSED_WITH') {
-    if (!input.actor.roles.includes('manager')) refuse('BadInput', 'Only a manager may authorise dispensing with consent.');
-    if (!input.reason) refuse('BadInput', `reason: dispensing with consent needs a lawful reason (${CONSENT_DISPENSING_REASONS.join(', ')}).`);
+    if (!input.reason) problem(`reason: dispensing with consent needs a lawful reason (${CONSENT_DISPENSING_REASONS.join(', ')}).`);
   } else if (input.reason) {
-    refuse('BadInput', 'reason: a lawful reason is given only when dispensing with consent.');
+    problem('reason: a lawful reason is given only when dispensing with consent.');
   }
 }
 
@@ -402,23 +403,24 @@ function validateAgencyRequest(state: ContactState, input: AgencyRequestInput): 
 function validateMashDecision(state: ContactState, input: MashDecisionInput): void {
   if (state.mash === null) refuse('InvalidState', 'There is no MASH enquiry open on this contact.');
   if (state.mash.decision !== null) refuse('InvalidState', 'The MASH decision has already been made.');
-  if (!input.actor.roles.includes('manager')) refuse('BadInput', 'A MASH decision needs a manager\'s sign-off: a manager must record it.');
-  if (input.pathway === 'MASH_ENQUIRY') refuse('BadInput', 'pathway: a MASH decision must choose where the case goes next, not another MASH enquiry.');
+  if (!input.actor.roles.includes('manager')) refuse('Forbidden', 'A MASH decision needs the manager role: a manager must sign it off and record it.');
+  if (input.pathway === 'MASH_ENQUIRY') problem('pathway: a MASH decision must choose where the case goes next, not another MASH enquiry.');
   requireText(input.rationale, 'rationale', 10);
   const outstanding = state.mash.requests.filter((r) => r.status === 'REQUESTED').map((r) => r.agency);
   if (outstanding.length > 0 && !input.partialInformationReason?.trim()) {
-    refuse('BadInput', `partialInformationReason: ${outstanding.join(', ')} ha${outstanding.length === 1 ? 's' : 've'} not responded; say why deciding on partial information is right.`);
+    problem(`partialInformationReason: ${outstanding.join(', ')} ha${outstanding.length === 1 ? 's' : 've'} not responded; say why deciding on partial information is right.`);
   }
-  if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') refuse('BadInput', 'pathway: early help needs the family\'s consent; record it first.');
+  if (input.pathway === 'EARLY_HELP' && state.consent !== 'GIVEN') problem('pathway: early help needs the family\'s consent; record it first.');
   checkPrimaryNeed(input.primaryNeed);
   const primaryNeed = input.primaryNeed ?? state.decision?.primaryNeed ?? null;
-  if (isReferral(input.pathway) && (primaryNeed === null || !isPrimaryNeed(primaryNeed))) refuse('BadInput', 'primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
+  const givenButUnknown = input.primaryNeed !== null && !isPrimaryNeed(input.primaryNeed);
+  if (isReferral(input.pathway) && !givenButUnknown && (primaryNeed === null || !isPrimaryNeed(primaryNeed))) problem('primaryNeed: a referral needs a DfE primary need code N0–N9 (census rule 8610).');
 }
 
 /** A primary need, when given, is a DfE code whatever the pathway: it goes with the child to the census. */
 function checkPrimaryNeed(primaryNeed: string | null): void {
   if (primaryNeed !== null && !isPrimaryNeed(primaryNeed)) {
-    refuse('BadInput', `primaryNeed: must be a DfE primary need code, one of ${Object.keys(PRIMARY_NEED_CODES).join(', ')}.`);
+    problem(`primaryNeed: must be a DfE primary need code, one of ${Object.keys(PRIMARY_NEED_CODES).join(', ')}.`);
   }
 }
 
@@ -435,10 +437,10 @@ function consentBasis(consent: ConsentState): string {
 }
 
 function requireText(value: string, field: string, min: number): void {
-  if (value.trim().length < min) refuse('BadInput', `${field}: must say something (at least ${min} characters).`);
+  if (value.trim().length < min) problem(`${field}: must say something (at least ${min} characters).`);
 }
 
-/** Rejects an update with a reason the caller can act on; `type` decides the API's error code. */
-function refuse(type: 'BadInput' | 'InvalidState', message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+/** Rejects an update at once with a reason the caller can act on; `type` decides the API's error code. */
+function refuse(type: 'Forbidden' | 'InvalidState', message: string): never {
+  return type === 'Forbidden' ? forbid(message) : invalidState(message);
 }

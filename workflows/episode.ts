@@ -2,6 +2,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Actor } from './contact';
 import { act, createRun, type EpisodeRun } from './episode/run';
+import { validating } from './shared/refusal';
 import * as steps from './episode/steps';
 import type * as T from './episode/types';
 import * as v from './episode/validate';
@@ -111,10 +112,11 @@ export async function episodeWorkflow(input: EpisodeRunInput): Promise<EpisodeRe
     validate: (s: T.EpisodeState, cfg: T.EpisodeSettings, input: I, now: number) => void,
     handle: (run: EpisodeRun, input: I) => Promise<T.EpisodeStep>,
   ) => {
-    const check = (episode: EpisodeRun, i: I) => {
+    // Stage and role refusals stop at once; every content problem is refused together.
+    const check = (episode: EpisodeRun, i: I) => validating(() => {
       v.checkOpen(episode.state, i);
       validate(episode.state, episode.settings, i, Date.now());
-    };
+    });
     setHandler(update, async (i: I) => {
       // A step that arrived while the episode was being opened is checked now, with the same refusals.
       if (!run) {

@@ -6,7 +6,7 @@ import { allocate, caseloadOf, episodesOfContacts, escalationsFor, eventsFor, fa
 import type { Role } from '../auth';
 import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
-import { caseForCaller, fromStore, requireBoroughRole, type ApiContext } from '../context';
+import { caseForCaller, fromStore, requireBoroughRole, requireKind, type ApiContext } from '../context';
 import { apiError, inputError } from '../errors';
 import { Child, byBoroughLoader, childOfEpisode, childrenOfContact } from './child';
 import { Contact, Referrer } from './contact';
@@ -246,7 +246,7 @@ builder.queryField('case', (t) =>
       const found = z.uuid().safeParse(String(id)).success ? await fromStore(() => findCase(context.services.sql, caller.boroughs, String(id))) : null;
       if (!found) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
       requireBoroughRole(context, found.borough, rolesFor('Query.case'));
-      if (!readableKinds(caller.roles).includes(found.kind)) throw apiError('NOT_FOUND', `No case ${String(id)} in your boroughs (${caller.boroughs.join(', ')}).`);
+      requireKind(context, found.kind);
       return found;
     },
   }),

@@ -15,7 +15,7 @@ import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
-import { runCaseUpdate } from '../updates';
+import { asArguments, runCaseUpdate, underInput, type FieldPaths } from '../updates';
 import { EscalationStageEnum } from './borough';
 import { Child, childOfEpisode } from './child';
 import { AgencyEnum, RagEnum } from './enums';
@@ -231,11 +231,13 @@ async function authoriseEpisode(context: ApiContext, caseId: string, roles: read
 /** Sends a step to the child's episode workflow on behalf of the authorised caller. */
 async function takeStep<I extends { actor: Actor; caseId: string }>(
   context: ApiContext, args: { caseId: string | number }, roles: readonly Role[], update: UpdateDefinition<EpisodeStep, [I]>, input: Omit<I, 'actor' | 'caseId'>,
+  paths: FieldPaths = underInput,
 ): Promise<EpisodeStep> {
   const caseId = String(args.caseId);
   const { actor, workflowId } = await authoriseEpisode(context, caseId, roles);
-  // The input type less the two fields added here: the same object the workflow's update expects.
-  return runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I]);
+  // The input type less the two fields added here: the same object the workflow's update expects; its field names are
+  // the operation's `input` fields, so a problem with `note` is one with `input.note` in the caller's request.
+  return runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I], paths);
 }
 
 const iso = (at: Date) => at.toISOString();
@@ -285,7 +287,7 @@ builder.mutationField('startAssessment', (t) => t.field({
   type: EpisodeStepPayload, authScopes: { authenticated: true },
   description: 'Starts an assessment (one open per child). Answers with its due date (45 working days from the referral for the first).',
   args: { caseId: t.arg.id({ required: true }) },
-  resolve: (_root, { caseId }, context) => takeStep(context, { caseId }, rolesFor('Mutation.startAssessment'), startAssessment, {}),
+  resolve: (_root, { caseId }, context) => takeStep(context, { caseId }, rolesFor('Mutation.startAssessment'), startAssessment, {}, asArguments('caseId')),
 }));
 
 builder.mutationField('completeAssessment', (t) => t.field({

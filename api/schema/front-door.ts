@@ -17,7 +17,7 @@ import type { Role } from '../auth';
 import { builder } from '../builder';
 import { caseForCaller, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError } from '../errors';
-import { runCaseUpdate } from '../updates';
+import { asArguments, runCaseUpdate, underInput } from '../updates';
 import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
 
 
@@ -83,7 +83,7 @@ builder.mutationField('recordScreeningDecision', (t) =>
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordScreeningDecision, [{
         actor, pathway: input.pathway, levelOfNeed: input.levelOfNeed as 1 | 2 | 3 | 4, rag: input.rag, rationale: input.rationale,
         overrideReason: input.overrideReason ?? null, primaryNeed: input.primaryNeed ?? null,
-      }]);
+      }], underInput);
       return step(String(contactId), state);
     },
   }),
@@ -102,7 +102,7 @@ builder.mutationField('recordConsent', (t) =>
     },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordConsent'));
-      const state = await runCaseUpdate(context.services.temporal, workflowId, recordConsent, [{ actor, status: args.status, reason: args.reason ?? null, note: args.note }]);
+      const state = await runCaseUpdate(context.services.temporal, workflowId, recordConsent, [{ actor, status: args.status, reason: args.reason ?? null, note: args.note }], asArguments('note'));
       return step(String(args.contactId), state);
     },
   }),
@@ -116,7 +116,7 @@ builder.mutationField('escalateContact', (t) =>
     args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true, description: 'Why it is urgent (at least 10 characters).' }) },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.escalateContact'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }]));
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }], asArguments('reason')));
     },
   }),
 );
@@ -129,7 +129,7 @@ builder.mutationField('requestAgencyInformation', (t) =>
     args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true, description: 'Why the information is needed (at least 5 characters).' }) },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.requestAgencyInformation'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }]));
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }], asArguments('purpose')));
     },
   }),
 );
@@ -147,7 +147,7 @@ builder.mutationField('recordAgencyResponse', (t) =>
     },
     resolve: async (_root, args, context) => {
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordAgencyResponse'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }]));
+      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }], asArguments('summary')));
     },
   }),
 );
@@ -168,7 +168,7 @@ builder.mutationField('recordMashDecision', (t) =>
       const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordMashDecision'));
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordMashDecision, [{
         actor, pathway: args.pathway, rationale: args.rationale, partialInformationReason: args.partialInformationReason ?? null, primaryNeed: args.primaryNeed ?? null,
-      }]);
+      }], asArguments('rationale'));
       return step(String(args.contactId), state);
     },
   }),

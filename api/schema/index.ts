@@ -10,8 +10,9 @@ import './ruleset';
 import './borough';
 import './family-history';
 import { lexicographicSortSchema } from 'graphql';
+import { withAccess } from '../access';
 import { withAudit } from '../audit';
 import { builder } from '../builder';
 
 /** The executable schema, sorted so the printed SDL diff shows every API change in one place, and audited. */
-export const schema = withAudit(lexicographicSortSchema(builder.toSchema()));
+export const schema = withAudit(withAccess(lexicographicSortSchema(builder.toSchema())));

@@ -16,9 +16,11 @@ import { schema } from '../../api/schema/index';
 import { recordEscalation } from '../../db/casework';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
-// Walks every operation in the schema and proves each one refuses: a caller without a token, a caller in the
-// right borough without the role, and a caller with the role in another borough. An operation added without a
-// rule in api/access.ts fails here.
+// Walks every operation in the schema and proves each one refuses by the one rule (README "Errors"): a caller
+// without a token UNAUTHENTICATED; a caller in the right borough without the role FORBIDDEN naming a role that may;
+// a caller with the role in another borough NOT_FOUND when the request names a case by id, FORBIDDEN when it names
+// the borough. Never BAD_USER_INPUT or INTERNAL_SERVER_ERROR. An operation added without a rule in api/access.ts
+// fails here.
 
 let stack: TestStack;
 let contactId: string;
@@ -83,12 +85,12 @@ function document(op: Operation): { query: string; variables: Record<string, unk
 }
 
 /** The first result of an operation, over HTTP (subscriptions over server-sent events). */
-async function call(op: Operation, token: string | null): Promise<{ data: unknown; code: string | undefined }> {
+async function call(op: Operation, token: string | null): Promise<{ data: unknown; code: string | undefined; message?: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   if (op.kind === 'subscription') headers.accept = 'text/event-stream';
   const controller = new AbortController();
   const response = await fetch(`${stack.url}/graphql`, { method: 'POST', headers, body: JSON.stringify(document(op)), signal: controller.signal });
-  let body: { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+  let body: { data?: Record<string, unknown> | null; errors?: { message?: string; extensions?: { code?: string } }[] };
   if (op.kind === 'subscription') {
     const reader = response.body!.getReader();
     let text = '';
@@ -102,7 +104,7 @@ async function call(op: Operation, token: string | null): Promise<{ data: unknow
   } else {
     body = (await response.json()) as typeof body;
   }
-  return { data: body.data?.[op.field.name] ?? null, code: body.errors?.[0]?.extensions?.code };
+  return { data: body.data?.[op.field.name] ?? null, code: body.errors?.[0]?.extensions?.code, message: body.errors?.[0]?.message };
 }
 
 describe('every operation', () => {
@@ -116,24 +118,28 @@ describe('every operation', () => {
 
   it.each(guarded.map((op) => ({ name: op.name, op })))('$name refuses a caller without a token', async ({ op }) => {
     const result = await call(op, null);
-    expect(result).toEqual({ data: null, code: 'UNAUTHENTICATED' });
+    expect({ data: result.data, code: result.code }).toEqual({ data: null, code: 'UNAUTHENTICATED' });
   });
 
-  it.each(guarded.filter((op) => ROLES.some((role) => !ACCESS[op.name]?.includes(role))).map((op) => ({ name: op.name, op })))('$name refuses a caller without the role', async ({ op }) => {
+  it.each(guarded.filter((op) => ROLES.some((role) => !ACCESS[op.name]?.includes(role))).map((op) => ({ name: op.name, op })))('$name refuses a caller without the role: FORBIDDEN, naming a role that may', async ({ op }) => {
     const others: Role[] = ROLES.filter((role) => !ACCESS[op.name]!.includes(role));
     const result = await call(op, await stack.token({ user: 'wrong-role', roles: others, boroughs: ['hf'] }));
     expect(result.data).toBeNull();
-    expect(['FORBIDDEN', 'NOT_FOUND']).toContain(result.code);
+    expect(result.code, result.message).toBe('FORBIDDEN');
+    expect(ACCESS[op.name]!.filter((role) => new RegExp(`\\b${role}\\b`).test(result.message ?? '')), result.message).not.toEqual([]);
   });
 
   // These act only within the caller's own boroughs (they take no borough or case): another borough's caller gets
   // their own results, never hf's.
   const OWN_BOROUGHS_ONLY = ['Query.outOfHoursQueue', 'Query.compareBoroughs'];
 
-  it.each(guarded.filter((op) => !OWN_BOROUGHS_ONLY.includes(op.name)).map((op) => ({ name: op.name, op })))('$name refuses a caller from another borough', async ({ op }) => {
+  /** A request that names the borough (an argument, or a field of its input) rather than only a case's id. */
+  const namesBorough = (op: Operation) => JSON.stringify(document(op).variables).includes('"borough":');
+
+  it.each(guarded.filter((op) => !OWN_BOROUGHS_ONLY.includes(op.name)).map((op) => ({ name: op.name, op })))('$name refuses a caller from another borough: NOT_FOUND for an id, FORBIDDEN for a borough named', async ({ op }) => {
     const result = await call(op, await stack.token({ user: 'elsewhere', roles: [...ACCESS[op.name]!], boroughs: ['rbkc'] }));
     expect(result.data).toBeNull();
-    expect(['FORBIDDEN', 'NOT_FOUND']).toContain(result.code);
+    expect(result.code, result.message).toBe(namesBorough(op) ? 'FORBIDDEN' : 'NOT_FOUND');
   });
 
   it.each(OWN_BOROUGHS_ONLY.map((name) => ({ name, op: operations.find((op) => op.name === name)! })))('$name shows another borough\'s caller nothing of hf', async ({ op }) => {
@@ -164,22 +170,24 @@ describe('the MASH worker', () => {
     const [episode] = await eventually(() => stack.sql<{ id: string }[]>`select id from cases where kind = 'EPISODE' and contact_id = ${referred}`, (rows) => rows.length === 1);
     const episodeId = episode!.id;
 
+    // The MASH role may not read episodes: a role rule, so FORBIDDEN (naming the roles that may), as from `episode`.
     const refused = await stack.graphql(`query ($id: ID!) { case(id: $id) { kind } }`, { id: episodeId }, mash);
-    expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(refused.errors?.[0]?.message).toMatch(/needs one of the roles practitioner, manager, out_of_hours, auditor/);
     const list = await stack.graphql<{ cases: { edges: { node: { id: string; kind: string } }[] } }>(`{ cases(first: 100) { edges { node { id kind } } } }`, {}, mash);
     expect(list.errors).toBeUndefined();
     expect(list.data!.cases.edges.map((edge) => edge.node.kind)).toContain('CONTACT');
     expect(list.data!.cases.edges.some((edge) => edge.node.kind === 'EPISODE')).toBe(false);
 
     const timeline = stack.subscribe(`subscription ($id: ID!) { caseEvents(caseId: $id) { kind } }`, mash, { id: episodeId });
-    await expect(timeline.ready().then(() => timeline.next())).rejects.toThrow(/NOT_FOUND/);
+    await expect(timeline.ready().then(() => timeline.next())).rejects.toThrow(/FORBIDDEN/);
     timeline.close();
     // The refused subscription is in the audit trail, like any refused read.
     const audited = await eventually(
       () => stack.sql<{ outcome: string }[]>`select outcome from audit_log where user_id = 'mash-mo' and operation = 'Subscription.caseEvents' and case_id = ${episodeId}`,
       (rows) => rows.length > 0,
     );
-    expect(audited.map((row) => row.outcome)).toEqual(['NOT_FOUND']);
+    expect(audited.map((row) => row.outcome)).toEqual(['FORBIDDEN']);
 
     // An escalation on the episode reaches the practitioner's subscription, and not the MASH worker's; one on a
     // contact reaches both.

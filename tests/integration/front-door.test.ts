@@ -147,7 +147,7 @@ describe('consent', () => {
   it('lets only a manager dispense with consent, and only for a lawful reason', async () => {
     const { id } = await receiveAndWait({ indicators: ['NEGLECT'] });
     const byPractitioner = await stack.graphql(CONSENT, { id, status: 'DISPENSED_WITH', reason: 'RISK_OF_SIGNIFICANT_HARM', note: 'Seeking consent would put the child at risk.' }, practitioner);
-    expect(refusal(byPractitioner)).toEqual({ code: 'BAD_USER_INPUT', message: 'Only a manager may authorise dispensing with consent.' });
+    expect(refusal(byPractitioner)).toEqual({ code: 'FORBIDDEN', message: 'Dispensing with consent needs the manager role: ask a manager to authorise it.' });
     const noReason = await stack.graphql(CONSENT, { id, status: 'DISPENSED_WITH', note: 'Seeking consent would put the child at risk.' }, manager);
     expect(refusal(noReason).message).toContain('dispensing with consent needs a lawful reason (RISK_OF_SIGNIFICANT_HARM, UNREASONABLE_DELAY, LOSS_OF_EVIDENCE)');
     const ok = await stack.graphql<{ recordConsent: { consent: string } }>(CONSENT, { id, status: 'DISPENSED_WITH', reason: 'RISK_OF_SIGNIFICANT_HARM', note: 'Seeking consent would put the child at risk.' }, manager);

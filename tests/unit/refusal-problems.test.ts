@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
 import { problemsIn } from '../../api/errors';
+import { asArguments, underInput } from '../../api/updates';
+import { splitProblems } from '../../workflows/shared/refusal';
 
 // A workflow's refusal becomes BAD_USER_INPUT with `extensions.problems`, one per field it names.
 
@@ -24,4 +26,16 @@ it('gives a refusal that names no field as a problem with the input as a whole',
 
 it('names an argument that is not under an input as it is', () => {
   expect(problemsIn('first: must be between 1 and 200.')).toEqual([{ field: 'first', message: 'must be between 1 and 200.' }]);
+});
+
+// A workflow's problems name its own fields; each operation puts them where they are in the caller's request.
+
+it('puts a step\'s fields under the operation\'s input argument, or at its own arguments', () => {
+  const fields = splitProblems('note: must say something (at least 3 characters). reason: a lawful reason is given only when dispensing with consent.').map((p) => p.field);
+  expect(fields).toEqual(['note', 'reason']);
+  expect(fields.map(underInput)).toEqual(['input.note', 'input.reason']);
+  expect(fields.map(asArguments('note'))).toEqual(['note', 'reason']);
+  expect(splitProblems('Nothing to change: give the fields to change, or a status.')).toEqual([{ field: '', message: 'Nothing to change: give the fields to change, or a status.' }]);
+  expect(underInput('')).toBe('input');
+  expect(asArguments('rationale')('')).toBe('rationale');
 });

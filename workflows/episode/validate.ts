@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import { assessmentFactorProblems, CATEGORIES_OF_ABUSE, closureReasonProblem, isCategoryOfAbuse } from '../../rules/cin-codes';
 import { isWorkingDay, localDateOf, type WorkingCalendar } from '../../rules/calendar';
 import { isAgency, isCalendarDate, planActionProblems, type ActionProblem } from '../../rules/plan-actions';
 import { AGENCIES, type Agency } from '../../rules/vocabulary';
 import type { Actor } from '../contact';
+import { forbid, invalidState, problem } from '../shared/refusal';
 import { SECTION_47_START_CLOCK } from './types';
 import type {
   AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, DiscussionAttendee, EmergencyProtectionOrderInput,
@@ -14,13 +14,14 @@ import type {
 
 // Validators: run before an update is accepted (nothing is recorded, nothing enters history when they refuse). Each
 // takes the episode state, the borough's settings, the input and the workflow's clock, and refuses with a reason a
-// caseworker can act on: 'BadInput' (fix the input) or 'InvalidState' (not possible at this stage; says what first).
+// caseworker can act on: 'Forbidden' (a role this step needs) or 'InvalidState' (not possible at this stage; says
+// what first) at once, or every content problem together (`problem`, collected by `validating` in workflows/episode.ts).
 
 type Validator<I> = (s: EpisodeState, cfg: EpisodeSettings, input: I, now: number) => void;
 
-/** Rejects an update with a reason the caller can act on; `type` decides the API's error code. */
-export function refuse(type: 'BadInput' | 'InvalidState', message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+/** Rejects an update at once with a reason the caller can act on; `type` decides the API's error code. */
+export function refuse(type: 'Forbidden' | 'InvalidState', message: string): never {
+  return type === 'Forbidden' ? forbid(message) : invalidState(message);
 }
 
 /** Refuses a step meant for another episode, or any step once the episode has closed. */
@@ -35,11 +36,11 @@ export function checkOpen(s: EpisodeState, input: { caseId: string }): void {
 
 export const validateScheduleDiscussion: Validator<ScheduleStrategyDiscussionInput> = (s, cfg, input, now) => {
   const at = instant(input.scheduledFor, 'scheduledFor');
-  if (at < now - HOUR) refuse('BadInput', 'scheduledFor: is in the past; to record a discussion that has been held, use recordStrategyDiscussion.');
-  notBeforeReferral(s, cfg, at, 'scheduledFor');
+  if (at !== null && at < now - HOUR) problem('scheduledFor: is in the past; to record a discussion that has been held, use recordStrategyDiscussion.');
+  else notBeforeReferral(s, cfg, at, 'scheduledFor');
   const missing = requiredAgencies(s, cfg).filter((agency) => !input.invitedAgencies.includes(agency));
   if (missing.length > 0) {
-    refuse('BadInput', `invitedAgencies: invite ${list(missing)} as well: every strategy discussion about this child needs ${list(requiredAgencies(s, cfg))}.`);
+    problem(`invitedAgencies: invite ${list(missing)} as well: every strategy discussion about this child needs ${list(requiredAgencies(s, cfg))}.`);
   }
   unknownAgencies(input.invitedAgencies, 'invitedAgencies');
   text(input.purpose, 'purpose', 10);
@@ -49,7 +50,8 @@ export const validateRecordDiscussion: Validator<RecordStrategyDiscussionInput> 
   const heldAt = instant(input.heldAt, 'heldAt');
   notInFuture(heldAt, now, 'heldAt');
   notBeforeReferral(s, cfg, heldAt, 'heldAt');
-  if (input.attendees.length === 0) refuse('BadInput', 'attendees: list who took part, with their agency.');
+  const noAttendees = input.attendees.length === 0;
+  if (noAttendees) problem('attendees: list who took part, with their agency.');
   input.attendees.forEach((a, i) => {
     unknownAgencies([a.agency], `attendees[${i}].agency`);
     text(a.name, `attendees[${i}].name`, 2);
@@ -58,19 +60,22 @@ export const validateRecordDiscussion: Validator<RecordStrategyDiscussionInput> 
   const missing = missingAgencies(s, cfg, input.attendees);
   const noManager = !socialCareManagerPresent(input.attendees);
   const gaps = [...missing.map((agency) => `${agency} did not take part`), ...(noManager ? ['no children\'s social care manager took part'] : [])];
-  if (gaps.length > 0) {
+  if (gaps.length > 0 && noAttendees) {
+    // Already refused above: nobody took part.
+  } else if (gaps.length > 0) {
     if (!input.overrideReason?.trim()) {
-      refuse('BadInput', `attendees: ${gaps.join('; ')}. This borough's strategy discussions need ${list(requiredAgencies(s, cfg))}, with a social care manager. Hold it with them, or a manager may record it as incomplete with an overrideReason; each missing agency then gets a follow-up task to obtain its input.`);
+      problem(`attendees: ${gaps.join('; ')}. This borough's strategy discussions need ${list(requiredAgencies(s, cfg))}, with a social care manager. Hold it with them, or a manager may record it as incomplete with an overrideReason; each missing agency then gets a follow-up task to obtain its input.`);
+    } else {
+      if (!isManager(input.actor)) refuse('Forbidden', `Recording it as incomplete needs the manager role: only a manager may record a strategy discussion without ${missing.length > 0 ? list(missing) : 'a social care manager'}; ask a manager to record it.`);
+      text(input.overrideReason, 'overrideReason', 10);
     }
-    if (!isManager(input.actor)) refuse('BadInput', `overrideReason: only a manager may record a strategy discussion without ${missing.length > 0 ? list(missing) : 'a social care manager'}; ask a manager to record it.`);
-    text(input.overrideReason, 'overrideReason', 10);
   } else if (input.overrideReason?.trim()) {
-    refuse('BadInput', 'overrideReason: every required agency and a social care manager took part, so there is nothing to override; leave it out.');
+    problem('overrideReason: every required agency and a social care manager took part, so there is nothing to override; leave it out.');
   }
   text(input.rationale, 'rationale', 10);
   const today = todayIn(cfg, now);
   input.actions.forEach((a, i) => {
-    if (a.owner.trim().length < 2) refuse('BadInput', `actions[${i}].owner: every action agreed at a strategy discussion needs a named owner.`);
+    if (a.owner.trim().length < 2) problem(`actions[${i}].owner: every action agreed at a strategy discussion needs a named owner.`);
     const problems = planActionProblems({ description: a.description, responsibleAgency: a.agency, responsiblePerson: a.owner, dueDate: a.dueDate, intendedOutcome: null }, { today, outcomeRequired: false });
     actionProblems(problems, `actions[${i}].`, { responsibleAgency: 'agency', responsiblePerson: 'owner' });
   });
@@ -87,18 +92,18 @@ export const validateStartSection47: Validator<StartSection47Input> = (s, _cfg, 
 export const validateSection47Outcome: Validator<Section47OutcomeInput> = (s, _cfg, input) => {
   if (!s.s47 || s.s47.status === 'COMPLETED') refuse('InvalidState', 'There is no open section 47 enquiry on this episode; start one after a strategy discussion decides on it.');
   const enquiries = input.enquiries.map((e) => e.trim()).filter(Boolean);
-  if (enquiries.length === 0) refuse('BadInput', 'enquiries: list each enquiry made (who was seen or spoken to, what was checked); an s47 record needs all four: enquiries, analysis, recommendation and a manager\'s authorisation.');
+  if (enquiries.length === 0) problem('enquiries: list each enquiry made (who was seen or spoken to, what was checked); an s47 record needs all four: enquiries, analysis, recommendation and a manager\'s authorisation.');
   enquiries.forEach((e, i) => {
-    if (e.length < 10) refuse('BadInput', `enquiries[${i}]: "${e}" does not say what was done; describe the enquiry (e.g. "Home visit: saw Sam alone and with mother").`);
+    if (e.length < 10) problem(`enquiries[${i}]: "${e}" does not say what was done; describe the enquiry (e.g. "Home visit: saw Sam alone and with mother").`);
   });
   if (input.analysis.trim().length < 50) {
-    refuse('BadInput', 'analysis: say what the enquiries found and what it means for the child\'s safety (at least 50 characters). An s47 cannot be completed with a list of enquiries and no analysis.');
+    problem('analysis: say what the enquiries found and what it means for the child\'s safety (at least 50 characters). An s47 cannot be completed with a list of enquiries and no analysis.');
   }
   text(input.recommendationDetail, 'recommendationDetail', 10);
 };
 
 export const validateAuthoriseSection47: Validator<AuthoriseSection47Input> = (s, _cfg, input) => {
-  if (!isManager(input.actor)) refuse('BadInput', 'A section 47 enquiry is authorised by a manager: ask a manager to authorise it.');
+  if (!isManager(input.actor)) refuse('Forbidden', 'A section 47 enquiry is authorised by a manager (the manager role): ask a manager to authorise it.');
   if (!s.s47) refuse('InvalidState', 'There is no section 47 enquiry on this episode to authorise.');
   if (s.s47.status === 'COMPLETED') refuse('InvalidState', 'This section 47 enquiry has already been authorised.');
   if (s.s47.status === 'OPEN') {
@@ -113,13 +118,13 @@ export const validateStartAssessment: Validator<StartAssessmentInput> = (s) => {
 };
 
 export const validateCompleteAssessment: Validator<CompleteAssessmentInput> = (s, _cfg, input, now) => {
-  if (!isManager(input.actor)) refuse('BadInput', 'An assessment is completed with a manager\'s authorisation: ask a manager to complete it.');
+  if (!isManager(input.actor)) refuse('Forbidden', 'An assessment is completed with a manager\'s authorisation: ask a manager to complete it.');
   if (s.assessment?.status !== 'OPEN') refuse('InvalidState', 'There is no open assessment on this episode; start one first.');
   const problems = assessmentFactorProblems(input.factors);
-  if (problems.length > 0) refuse('BadInput', problems.join(' '));
+  problems.forEach((p) => problem(p));
   text(input.summary, 'summary', 10);
   if (now > Date.parse(s.assessment.dueAt) && !input.overdueReason?.trim()) {
-    refuse('BadInput', `overdueReason: the assessment was due by ${s.assessment.dueDate} and is overdue; say why before authorising it.`);
+    problem(`overdueReason: the assessment was due by ${s.assessment.dueDate} and is overdue; say why before authorising it.`);
   }
 };
 
@@ -131,15 +136,15 @@ export const validateInitialConference: Validator<InitialConferenceInput> = (s, 
   if (s47.conferenceHeld) refuse('InvalidState', 'The initial conference for this section 47 enquiry has already been recorded.');
   const heldOn = dateInEpisode(s, cfg, input.heldOn, 'heldOn', now);
   const s47Started = localDateOf(new Date(s47.startedAt), calendarOf(cfg));
-  if (heldOn < s47Started) refuse('BadInput', `heldOn: ${heldOn} is before the section 47 enquiry started (${s47Started}).`);
-  if (!isWorkingDay(heldOn, calendarOf(cfg))) refuse('BadInput', `heldOn: ${heldOn} is a weekend or bank holiday in this borough; an initial child protection conference is always held on a working day.`);
+  if (heldOn !== null && heldOn < s47Started) problem(`heldOn: ${heldOn} is before the section 47 enquiry started (${s47Started}).`);
+  else if (heldOn !== null && !isWorkingDay(heldOn, calendarOf(cfg))) problem(`heldOn: ${heldOn} is a weekend or bank holiday in this borough; an initial child protection conference is always held on a working day.`);
   if (input.outcome === 'CP_PLAN') {
     if (s.cpPlan) refuse('InvalidState', `A child protection plan is already open (since ${s.cpPlan.startDate}); a child has only one at a time.`);
     if (!input.categoryOfAbuse || !isCategoryOfAbuse(input.categoryOfAbuse)) {
-      refuse('BadInput', `categoryOfAbuse: a child protection plan needs its category of abuse: ${Object.entries(CATEGORIES_OF_ABUSE).map(([code, name]) => `${code} (${name.toLowerCase()})`).join(', ')}.`);
+      problem(`categoryOfAbuse: a child protection plan needs its category of abuse: ${Object.entries(CATEGORIES_OF_ABUSE).map(([code, name]) => `${code} (${name.toLowerCase()})`).join(', ')}.`);
     }
   } else if (input.categoryOfAbuse) {
-    refuse('BadInput', 'categoryOfAbuse: is given only with a child protection plan; leave it out.');
+    problem('categoryOfAbuse: is given only with a child protection plan; leave it out.');
   }
 };
 
@@ -164,12 +169,12 @@ export const validateUpdatePlanAction: Validator<UpdatePlanActionInput> = (s, cf
   if (!action) refuse('InvalidState', `There is no open action ${input.actionId} on this child's plans (completed, cancelled or ended actions do not change).`);
   const merged = mergeAction(action, input);
   const changed = (['description', 'responsibleAgency', 'responsiblePerson', 'dueDate', 'intendedOutcome'] as const).some((field) => merged[field] !== action[field]);
-  if (!changed && (input.status ?? 'OPEN') === 'OPEN') refuse('BadInput', 'Nothing to change: give the fields to change, or a status.');
+  if (!changed && (input.status ?? 'OPEN') === 'OPEN') problem('Nothing to change: give the fields to change, or a status.');
   const movedDue = merged.dueDate !== action.dueDate;
   // An overdue action keeps its date unless it is moved, so only a moved date must be from today on.
   actionProblems(planActionProblems(merged, { today: movedDue ? todayIn(cfg, now) : '0000-01-01' }));
   if ((movedDue || input.status === 'CANCELLED') && !input.note?.trim()) {
-    refuse('BadInput', `note: say why the action is ${input.status === 'CANCELLED' ? 'cancelled' : `moved from ${action.dueDate}`}; it is shown at the next review.`);
+    problem(`note: say why the action is ${input.status === 'CANCELLED' ? 'cancelled' : `moved from ${action.dueDate}`}; it is shown at the next review.`);
   }
 };
 
@@ -179,7 +184,7 @@ export const validateReview: Validator<RecordReviewInput> = (s, cfg, input, now)
     refuse('InvalidState', input.kind === 'CIN_REVIEW' ? 'There is no open child in need plan to review.' : `A ${input.kind === 'CORE_GROUP' ? 'core group' : 'review conference'} is held on a child protection plan, and none is open.`);
   }
   const heldOn = dateInEpisode(s, cfg, input.heldOn, 'heldOn', now);
-  if (heldOn < plan.startDate) refuse('BadInput', `heldOn: ${heldOn} is before the plan started (${plan.startDate}).`);
+  if (heldOn !== null && heldOn < plan.startDate) problem(`heldOn: ${heldOn} is before the plan started (${plan.startDate}).`);
   text(input.summary, 'summary', 10);
 };
 
@@ -187,7 +192,7 @@ export const validateStepDown: Validator<StepDownInput> = (s, _cfg, input) => {
   if (unresolvedSection47(s)) refuse('InvalidState', 'A section 47 enquiry is unresolved: complete and authorise it (and hold the conference it recommends) before stepping down.');
   if (input.to === 'CIN' && !s.cpPlan) refuse('InvalidState', 'Stepping down to child in need ends a child protection plan, and none is open.');
   if (input.to === 'EARLY_HELP' && s.level !== 'CP' && s.level !== 'CIN') refuse('InvalidState', `Stepping down to early help ends a CP or CIN plan; this child has ${s.level === 'EARLY_HELP' ? 'already stepped down to early help' : 'no plan'}.`);
-  if (!isManager(input.actor)) refuse('BadInput', 'Stepping down is a manager\'s decision (for a CP plan, from a review conference): ask a manager to record it.');
+  if (!isManager(input.actor)) refuse('Forbidden', 'Stepping down is a manager\'s decision (the manager role) (for a CP plan, from a review conference): ask a manager to record it.');
   text(input.reason, 'reason', 10);
 };
 
@@ -203,7 +208,7 @@ export const validateStepUp: Validator<StepUpInput> = (s, _cfg, input) => {
 };
 
 export const validateClose: Validator<CloseCaseInput> = (s, _cfg, input) => {
-  if (!isManager(input.actor)) refuse('BadInput', 'Closing a child\'s episode is a manager\'s decision: ask a manager to close it.');
+  if (!isManager(input.actor)) refuse('Forbidden', 'Closing a child\'s episode is a manager\'s decision (the manager role): ask a manager to close it.');
   if (unresolvedSection47(s)) {
     refuse('InvalidState', `A section 47 enquiry is unresolved (${s.s47!.status === 'COMPLETED' ? 'its conference has not been held' : s.s47!.status === 'OPEN' ? 'no outcome recorded' : 'awaiting a manager\'s authorisation'}): complete and authorise it, and hold the conference it recommends, before closing the episode.`);
   }
@@ -216,8 +221,8 @@ export const validateClose: Validator<CloseCaseInput> = (s, _cfg, input) => {
   if (s.protection.police || s.protection.epo) {
     refuse('InvalidState', `${s.protection.epo ? 'An emergency protection order' : 'Police protection'} is recorded as in force: record how it ended (endProtection) before closing the episode.`);
   }
-  const problem = closureReasonProblem(input.reason, { assessmentCompleted: s.assessmentsCompleted > 0, referralNfa: s.nfa });
-  if (problem) refuse('BadInput', problem);
+  const closure = closureReasonProblem(input.reason, { assessmentCompleted: s.assessmentsCompleted > 0, referralNfa: s.nfa });
+  if (closure) problem(closure);
   text(input.note, 'note', 10);
 };
 
@@ -232,7 +237,7 @@ export const validatePoliceProtection: Validator<PoliceProtectionInput> = (s, cf
 export const validateEmergencyProtectionOrder: Validator<EmergencyProtectionOrderInput> = (s, cfg, input, now) => {
   if (s.protection.epo) refuse('InvalidState', `An emergency protection order (granted ${s.protection.epo.grantedAt.slice(0, 10)}) is already in force.`);
   if (s.protection.police?.endsAt === '') refuse('InvalidState', 'The police protection is still being recorded; try again in a moment.');
-  if (!Number.isInteger(input.days) || input.days < 1 || input.days > 8) refuse('BadInput', `days: an emergency protection order lasts 1 to 8 days (got ${input.days}).`);
+  if (!Number.isInteger(input.days) || input.days < 1 || input.days > 8) problem(`days: an emergency protection order lasts 1 to 8 days (got ${input.days}).`);
   const at = instant(input.grantedAt, 'grantedAt');
   notInFuture(at, now, 'grantedAt');
   notBeforeReferral(s, cfg, at, 'grantedAt');
@@ -242,7 +247,7 @@ export const validateExtendEmergencyProtectionOrder: Validator<ExtendEmergencyPr
   const epo = s.protection.epo;
   if (!epo || epo.endsAt === '') refuse('InvalidState', 'There is no emergency protection order in force to extend.');
   if (epo.extended) refuse('InvalidState', 'An emergency protection order may be extended once only, and this one has been.');
-  if (!Number.isInteger(input.days) || input.days < 1 || input.days > 7) refuse('BadInput', `days: an extension is 1 to 7 days (got ${input.days}).`);
+  if (!Number.isInteger(input.days) || input.days < 1 || input.days > 7) problem(`days: an extension is 1 to 7 days (got ${input.days}).`);
   text(input.reason, 'reason', 10);
 };
 
@@ -252,8 +257,8 @@ export const validateEndProtection: Validator<EndProtectionInput> = (s, cfg, inp
   const at = instant(input.endedAt, 'endedAt');
   notInFuture(at, now, 'endedAt');
   const start = 'startedAt' in order ? order.startedAt : order.grantedAt;
-  if (at < Date.parse(start)) refuse('BadInput', `endedAt: is before it started (${start}).`);
-  notBeforeReferral(s, cfg, at, 'endedAt');
+  if (at !== null && at < Date.parse(start)) problem(`endedAt: is before it started (${start}).`);
+  else notBeforeReferral(s, cfg, at, 'endedAt');
   text(input.outcome, 'outcome', 5);
 };
 
@@ -340,44 +345,54 @@ function assessedForPlan(s: EpisodeState): void {
 }
 
 function text(value: string | null | undefined, field: string, min: number): void {
-  if ((value ?? '').trim().length < min) refuse('BadInput', `${field}: must say something (at least ${min} characters).`);
+  if ((value ?? '').trim().length < min) problem(`${field}: must say something (at least ${min} characters).`);
 }
 
-function instant(value: string, field: string): number {
+/** The instant, or null (a problem noted) when it is not one: later checks on it are then skipped. */
+function instant(value: string, field: string): number | null {
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) refuse('BadInput', `${field}: must be an ISO 8601 instant with an offset, e.g. "2026-11-26T09:30:00Z".`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    problem(`${field}: must be an ISO 8601 instant with an offset, e.g. "2026-11-26T09:30:00Z".`);
+    return null;
+  }
   return ms;
 }
 
-function localDate(value: string, field: string): string {
-  if (!isCalendarDate(value)) refuse('BadInput', `${field}: must be a real date "YYYY-MM-DD" (got "${value}").`);
+function localDate(value: string, field: string): string | null {
+  if (!isCalendarDate(value)) {
+    problem(`${field}: must be a real date "YYYY-MM-DD" (got "${value}").`);
+    return null;
+  }
   return value;
 }
 
-function notInFuture(ms: number, now: number, field: string): void {
-  if (ms > now + FUTURE_TOLERANCE) refuse('BadInput', `${field}: is in the future; record it once it has happened.`);
+function notInFuture(ms: number | null, now: number, field: string): void {
+  if (ms !== null && ms > now + FUTURE_TOLERANCE) problem(`${field}: is in the future; record it once it has happened.`);
 }
 
-function notBeforeReferral(s: EpisodeState, cfg: EpisodeSettings, ms: number, field: string): void {
+function notBeforeReferral(s: EpisodeState, cfg: EpisodeSettings, ms: number | null, field: string): void {
+  if (ms === null) return;
   const date = localDateOf(new Date(ms), calendarOf(cfg));
-  if (date < s.referralDate) refuse('BadInput', `${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
+  if (date < s.referralDate) problem(`${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
 }
 
-/** A local date within the episode: not before the referral, not in the future. */
-function dateInEpisode(s: EpisodeState, cfg: EpisodeSettings, value: string, field: string, now: number): string {
+/** A local date within the episode: not before the referral, not in the future (or null, a problem noted). */
+function dateInEpisode(s: EpisodeState, cfg: EpisodeSettings, value: string, field: string, now: number): string | null {
   const date = localDate(value, field);
-  if (date < s.referralDate) refuse('BadInput', `${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
-  if (date > todayIn(cfg, now)) refuse('BadInput', `${field}: ${date} is in the future.`);
-  return date;
+  if (date === null) return null;
+  if (date < s.referralDate) problem(`${field}: ${date} is before this child's referral (${s.referralDate}); nothing in an episode is dated before its referral.`);
+  else if (date > todayIn(cfg, now)) problem(`${field}: ${date} is in the future.`);
+  else return date;
+  return null;
 }
 
 function unknownAgencies(agencies: readonly string[], field: string): void {
   const unknown = agencies.filter((a) => !isAgency(a));
-  if (unknown.length > 0) refuse('BadInput', `${field}: ${list(unknown)} ${unknown.length === 1 ? 'is not an agency' : 'are not agencies'}; use ${AGENCIES.join(', ')}.`);
+  if (unknown.length > 0) problem(`${field}: ${list(unknown)} ${unknown.length === 1 ? 'is not an agency' : 'are not agencies'}; use ${AGENCIES.join(', ')}.`);
 }
 
 function actionProblems(problems: ActionProblem[], prefix = '', rename: Partial<Record<ActionProblem['field'], string>> = {}): void {
-  if (problems.length > 0) refuse('BadInput', problems.map((p) => `${prefix}${rename[p.field] ?? p.field}: ${p.message}`).join(' '));
+  for (const p of problems) problem(`${prefix}${rename[p.field] ?? p.field}: ${p.message}`);
 }
 
 function list(items: readonly string[]): string {
