@@ -15,6 +15,7 @@ import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
+import { answerEpisodeStep } from '../read-your-step';
 import { runCaseUpdate } from '../updates';
 import { EscalationStageEnum } from './borough';
 import { AgencyEnum, RagEnum } from './enums';
@@ -214,7 +215,7 @@ const EndProtectionInput = builder.inputType('EndProtectionInput', {
 // ---- mutations ----
 
 /** The episode, if in the caller's boroughs and open, with the caller holding one of `roles` there. */
-async function authoriseEpisode(context: ApiContext, caseId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
+async function authoriseEpisode(context: ApiContext, caseId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string; borough: string }> {
   const caller = context.caller!;
   const found = z.uuid().safeParse(caseId).success ? await fromStore(() => findEpisodeHeader(context.services.sql, caller.boroughs, caseId)) : null;
   if (!found) {
@@ -224,7 +225,7 @@ async function authoriseEpisode(context: ApiContext, caseId: string, roles: read
   if (found.closedAt) {
     throw apiError('INVALID_STATE', `This episode closed on ${found.closedAt.toISOString().slice(0, 10)} (${found.closureReason}); nothing can be recorded after closure. A new concern is a new contact.`);
   }
-  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: episodeWorkflowId(found.childId) };
+  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: episodeWorkflowId(found.childId), borough: found.borough };
 }
 
 /** Sends a step to the child's episode workflow on behalf of the authorised caller. */
@@ -232,9 +233,11 @@ async function takeStep<I extends { actor: Actor; caseId: string }>(
   context: ApiContext, args: { caseId: string | number }, roles: readonly Role[], update: UpdateDefinition<EpisodeStep, [I]>, input: Omit<I, 'actor' | 'caseId'>,
 ): Promise<EpisodeStep> {
   const caseId = String(args.caseId);
-  const { actor, workflowId } = await authoriseEpisode(context, caseId, roles);
+  const { actor, workflowId, borough } = await authoriseEpisode(context, caseId, roles);
   // The input type less the two fields added here: the same object the workflow's update expects.
-  return runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I]);
+  const answer = await runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I]);
+  // Answered once the records show what the step did, so `episode(caseId)` straight after shows no less.
+  return answerEpisodeStep(context, borough, answer);
 }
 
 const iso = (at: Date) => at.toISOString();

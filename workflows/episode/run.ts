@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import { DateTime } from 'luxon';
 import type { Activities } from '../../activities';
 import type { DeadlineSpec, Due } from '../../activities/casework';
@@ -123,6 +123,8 @@ export function createRun(state: EpisodeState, settings: EpisodeSettings): Episo
       return {
         caseId, stage: stageOf(state), level: state.level, recordId: result.recordId ?? null, deadlines: result.deadlines ?? [],
         missingAgencies: result.missingAgencies ?? [], overdueActions: result.overdueActions ?? [],
+        // A batch still being filled is sent (numbered next) once this code yields.
+        writesThrough: state.writes + (batch === null ? 0 : 1),
       };
     },
     syncCase() {
@@ -151,5 +153,8 @@ export function stageOf(s: EpisodeState): EpisodeStage {
   if (s.cinPlan) return 'CIN_PLAN';
   if (s.level === 'EARLY_HELP') return 'EARLY_HELP';
   if (s.nfa) return 'NO_FURTHER_ACTION';
+  // An assessment completed with nothing yet decided after it (a plan, early help, or closure): no longer a
+  // referral awaiting assessment. Added while episodes were running: histories without it replay unchanged.
+  if (s.assessment?.status === 'COMPLETED' && patched('assessment-completed-stage')) return 'ASSESSMENT_COMPLETED';
   return 'REFERRAL';
 }
