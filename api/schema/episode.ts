@@ -23,7 +23,7 @@ import { AgencyEnum, RagEnum } from './enums';
 // A child's episode after referral: one mutation per human step (each a Temporal update on the child's episode
 // workflow, whose validator enforces the law and the CIN census rules), and `episode(caseId)` to read it all back.
 
-const EpisodeStageEnum = builder.enumType('EpisodeStage', { values: EPISODE_STAGES, description: 'The most pressing thing open on an episode.' });
+const EpisodeStageEnum = builder.enumType('EpisodeStage', { values: EPISODE_STAGES, description: 'The most pressing thing open on an episode (ASSESSMENT_COMPLETED: assessed, with no plan, early help or closure decided yet).' });
 const ServiceLevelEnum = builder.enumType('ServiceLevel', { values: SERVICE_LEVELS, description: 'NONE (referral, assessment), EARLY_HELP, CIN (child in need plan) or CP (child protection plan).' });
 const DiscussionOutcomeEnum = builder.enumType('StrategyDiscussionOutcome', { values: DISCUSSION_OUTCOMES });
 const Section47RecommendationEnum = builder.enumType('Section47Recommendation', { values: SECTION47_RECOMMENDATIONS });
@@ -56,7 +56,7 @@ const OverdueAction = builder.objectRef<EpisodeStep['overdueActions'][number]>('
 });
 
 const EpisodeStepPayload = builder.objectRef<EpisodeStep>('EpisodeStepPayload').implement({
-  description: 'A step the child\'s episode accepted: where it now stands and what the step computed. The case records catch up in moments.',
+  description: 'A step the child\'s episode accepted: where it now stands and what the step computed. `episode` and `case` read straight after show no less.',
   fields: (t) => ({
     caseId: t.exposeID('caseId'),
     stage: t.field({ type: EpisodeStageEnum, resolve: (s) => s.stage }),

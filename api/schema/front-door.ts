@@ -26,7 +26,7 @@ const ConsentChangeEnum = builder.enumType('ConsentChange', { values: ['SOUGHT',
 const DispensingReasonEnum = builder.enumType('ConsentDispensingReason', { values: CONSENT_DISPENSING_REASONS, description: 'The lawful reasons to dispense with consent.' });
 
 const ContactStep = builder.objectRef<ContactState & { contactId: string }>('ContactStep').implement({
-  description: 'A front-door step the contact\'s workflow has accepted; the read model catches up in moments.',
+  description: 'A front-door step the contact\'s workflow has accepted, with the state it produced; `contact` and `case` read straight after show no less (while PostgreSQL is down they are unavailable, and catch up when it is back).',
   fields: (t) => ({
     contactId: t.exposeID('contactId'),
     status: t.field({ type: ContactStatusEnum, description: 'Where the step left the contact: CLOSED or REFERRED once a decision sends it on.', resolve: (s) => s.status }),
