@@ -1,4 +1,4 @@
-import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import { DateTime } from 'luxon';
 import type { Activities } from '../../activities';
 import type { DeadlineSpec, Due } from '../../activities/casework';
@@ -154,7 +154,9 @@ export function stageOf(s: EpisodeState): EpisodeStage {
   if (s.level === 'EARLY_HELP') return 'EARLY_HELP';
   if (s.nfa) return 'NO_FURTHER_ACTION';
   // An assessment completed with nothing yet decided after it (a plan, early help, or closure): no longer a
-  // referral awaiting assessment. Added while episodes were running: histories without it replay unchanged.
-  if (s.assessment?.status === 'COMPLETED' && patched('assessment-completed-stage')) return 'ASSESSMENT_COMPLETED';
+  // referral awaiting assessment. No patch needed: this stage replaces REFERRAL exactly while an assessment is
+  // completed and nothing else is open, so every stage comparison in syncCase (and so every write it issues) comes
+  // out as before; only the stage value written differs.
+  if (s.assessment?.status === 'COMPLETED') return 'ASSESSMENT_COMPLETED';
   return 'REFERRAL';
 }
