@@ -30,16 +30,22 @@ export function createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }
      * team if still open (`from` itself when it is outside office hours: the enquiry is out of hours from the start).
      * Stores the stage, deadline and MASH decision task.
      */
-    async beginMashEnquiry({ borough: code, contactId, rag, from, actor }: { borough: string; contactId: string; rag: RagRating; from: string; actor: string }): Promise<{ dueAt: string; dueDate: string; officeCloseAt: string }> {
-      const borough = boroughs.get(code)!;
-      const clock = borough.settings.clocks.mash[rag];
-      const start = new Date(from);
-      const due = clock.counting === 'OFFICE_HOURS' ? addOfficeHours(start, clock.hours, borough.calendar) : new Date(start.getTime() + clock.hours * 3_600_000);
-      const dueAt = due.toISOString();
-      const dueDate = localDateOf(due, borough.calendar);
+    async beginMashEnquiry({ borough: code, contactId, rag, from, actor, dueAt: answered }: { borough: string; contactId: string; rag: RagRating; from: string; actor: string; dueAt?: string | null }): Promise<{ dueAt: string; dueDate: string; officeCloseAt: string }> {
+      const computed = mashDeadlineIn(boroughs, code, rag, from);
+      // The deadline the decision was answered with, when there was one: what the caller was told is what is stored.
+      const dueAt = answered ?? computed.dueAt;
+      const dueDate = answered ? localDateOf(new Date(answered), boroughs.get(code)!.calendar) : computed.dueDate;
       await startMashEnquiry(sql, { borough: code, contactId, rag, dueAt, dueDate, at: from, actor });
-      const officeCloseAt = isOfficeHours(start, borough.calendar) ? addWorkingDays(start, 0, borough.calendar).dueAt : start;
-      return { dueAt, dueDate, officeCloseAt: officeCloseAt.toISOString() };
+      return { dueAt, dueDate, officeCloseAt: computed.officeCloseAt };
+    },
+
+    /**
+     * A MASH enquiry's deadline and close of office (as beginMashEnquiry computes them), from the borough calendar in
+     * this worker's memory: no database, so the decision that starts an enquiry is answered with its deadline even
+     * while PostgreSQL is down.
+     */
+    mashDeadline({ borough, rag, from }: { borough: string; rag: RagRating; from: string }): Promise<{ dueAt: string; dueDate: string; officeCloseAt: string }> {
+      return Promise.resolve(mashDeadlineIn(boroughs, borough, rag, from));
     },
 
     /** Stores an information request to an agency. */
@@ -86,4 +92,14 @@ export function createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }
       return ids;
     },
   };
+}
+
+/** A MASH enquiry's deadline from the RAG clock in the borough's settings, and the close of the office day it starts in. */
+function mashDeadlineIn(boroughs: BoroughRegistry, code: string, rag: RagRating, from: string): { dueAt: string; dueDate: string; officeCloseAt: string } {
+  const borough = boroughs.get(code)!;
+  const clock = borough.settings.clocks.mash[rag];
+  const start = new Date(from);
+  const due = clock.counting === 'OFFICE_HOURS' ? addOfficeHours(start, clock.hours, borough.calendar) : new Date(start.getTime() + clock.hours * 3_600_000);
+  const officeCloseAt = isOfficeHours(start, borough.calendar) ? addWorkingDays(start, 0, borough.calendar).dueAt : start;
+  return { dueAt: due.toISOString(), dueDate: localDateOf(due, borough.calendar), officeCloseAt: officeCloseAt.toISOString() };
 }

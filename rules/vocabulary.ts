@@ -67,6 +67,13 @@ export const REFERRER_TYPE_NAMES = Object.keys(REFERRER_TYPES) as ReferrerType[]
 export const CONSENT_STATUSES = ['NOT_SOUGHT', 'GIVEN', 'REFUSED'] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 
+/**
+ * Every state a contact's consent can be in once recorded: the receipt states, plus SOUGHT (asked, no answer yet) and
+ * DISPENSED_WITH (a manager, for a lawful reason). What a contact shows; a receipt can only say CONSENT_STATUSES.
+ */
+export const CONSENT_STATES = ['NOT_SOUGHT', 'SOUGHT', 'GIVEN', 'REFUSED', 'DISPENSED_WITH'] as const;
+export type ConsentState = (typeof CONSENT_STATES)[number];
+
 /** How the contact reached the front door. */
 export const CONTACT_CHANNELS = ['PHONE', 'EMAIL', 'ONLINE_FORM', 'IN_PERSON', 'LETTER', 'OTHER'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];

@@ -6,6 +6,7 @@ import {
   REFERRER_TYPES,
   type Agency,
   type ConcernIndicator,
+  type ConsentState,
   type ConsentStatus,
   type ContactChannel,
   type ContactStatus,
@@ -51,7 +52,7 @@ export interface Actor {
   roles: readonly string[];
 }
 
-export type ConsentState = 'NOT_SOUGHT' | 'SOUGHT' | 'GIVEN' | 'REFUSED' | 'DISPENSED_WITH';
+export type { ConsentState };
 export const CONSENT_DISPENSING_REASONS = ['RISK_OF_SIGNIFICANT_HARM', 'UNREASONABLE_DELAY', 'LOSS_OF_EVIDENCE'] as const;
 export type ConsentDispensingReason = (typeof CONSENT_DISPENSING_REASONS)[number];
 
@@ -118,6 +119,8 @@ export interface ContactState {
   } | null;
   urgent: boolean;
   outcome: Pathway | null;
+  /** How many consent changes have been accepted (the n-th is stored with sequence n). */
+  consentChanges: number;
 }
 
 export const contactStateQuery = defineQuery<ContactState>('contactState');
@@ -133,6 +136,9 @@ export const requestAgencyInformation = defineUpdate<ContactState, [AgencyReques
 export const recordAgencyResponse = defineUpdate<ContactState, [AgencyResponseInput]>('recordAgencyResponse');
 /** The MASH decision, signed off by a manager; on partial information only with a reason. */
 export const recordMashDecision = defineUpdate<ContactState, [MashDecisionInput]>('recordMashDecision');
+
+/** The patch under which a step's answer shows what it produced (its MASH deadline, its outcome). */
+const STEP_ANSWERS_PATCH = 'step-answers-show-produced-state';
 
 /** Workflow id for a contact: one contact id, one workflow, so a retried request never makes a second case. */
 export function contactWorkflowId(contactId: string): string {
@@ -159,13 +165,22 @@ const act = proxyActivities<Activities>(untilStored);
 export async function contactWorkflow({ contact }: ContactWorkflowInput): Promise<void> {
   const { contactId, borough } = contact;
   const state: ContactState = {
-    status: 'RECEIVED', recommendation: null, screeningDueAt: null, consent: contact.consent, decision: null, mash: null, urgent: false, outcome: null,
+    status: 'RECEIVED', recommendation: null, screeningDueAt: null, consent: contact.consent, decision: null, mash: null, urgent: false, outcome: null, consentChanges: 0,
   };
-  let consentChanges = 0;
   const storedRequests = new Set<Agency>();
   // Agency requests and responses accepted but not yet stored; the MASH decision is stored only after them.
   let unstoredAgencyWrites = 0;
-  const mashStarted = () => condition(() => state.mash?.dueAt != null);
+  // The MASH enquiry is stored (its deadline may be known, and answered, before that).
+  let mashBegun = false;
+  const mashStarted = () => condition(() => mashBegun);
+  /**
+   * A step that decides where the contact goes answers with where it went (added while contacts were running, so
+   * histories without it replay unchanged): the outcome, and REFERRED or CLOSED; the main loop then stores it.
+   */
+  const settle = (pathway: Pathway) => {
+    state.outcome = pathway;
+    state.status = isReferral(pathway) ? 'REFERRED' : 'CLOSED';
+  };
   // Steps persisted in the background of an update; the workflow waits for all of them before it ends.
   const pending = new Set<Promise<unknown>>();
   const inBackground = (work: Promise<unknown>) => {
@@ -175,7 +190,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   const watched = (stage: string, dueAt: string, reason: string, subject?: string) => ({ borough, caseId: contactId, contactId, stage, dueAt, reason, subject });
 
   setHandler(contactStateQuery, () => state);
-  setHandler(recordScreeningDecision, (input) => {
+  setHandler(recordScreeningDecision, async (input) => {
     const overridden = input.pathway !== state.recommendation!.pathway || input.levelOfNeed !== state.recommendation!.levelOfNeed || input.rag !== state.recommendation!.rag;
     const { actor, ...decided } = input;
     state.decision = { ...decided, decidedBy: actor.userId, decidedAt: new Date().toISOString(), overridden };
@@ -183,11 +198,20 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     state.status = input.pathway === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : 'SCREENED';
     // MASH steps may follow at once: they queue until the enquiry's clock is set.
     if (input.pathway === 'MASH_ENQUIRY') state.mash = { rag: input.rag, dueAt: null, requests: [], decision: null };
+    // The answer shows what the step produced: the MASH deadline (from the borough calendar in the worker's memory,
+    // no database, so a decision is still answered while PostgreSQL is down), or the outcome.
+    if (patched(STEP_ANSWERS_PATCH)) {
+      if (input.pathway !== 'MASH_ENQUIRY') settle(input.pathway);
+      else {
+        const due = await act.mashDeadline({ borough, rag: input.rag, from: state.decision.decidedAt });
+        if (state.mash && state.mash.dueAt === null) state.mash.dueAt = due.dueAt;
+      }
+    }
     return state;
   }, { validator: (input: ScreeningDecisionInput) => validating(() => validateScreeningDecision(state, input)) });
   setHandler(recordConsent, (input) => {
     state.consent = input.status;
-    const sequence = ++consentChanges;
+    const sequence = ++state.consentChanges;
     const change = {
       borough, contactId, sequence, status: input.status, reason: input.reason, note: input.note.trim(), recordedBy: input.actor.userId,
       authorisedBy: input.status === 'DISPENSED_WITH' ? input.actor.userId : null, at: new Date().toISOString(),
@@ -259,6 +283,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       await act.storeMashDecision(stored);
     })());
     if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
+    if (patched(STEP_ANSWERS_PATCH)) settle(input.pathway);
     return state;
   }, { validator: (input: MashDecisionInput) => validating(() => validateMashDecision(state, input)) });
 
@@ -315,14 +340,17 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     decidedAt: decision.decidedAt, recommendedPathway: recommendation.pathway, recommendationRuleId: recommendation.decidingRuleId,
     feedback: referrerFeedback(contact.referrer.type, decision.pathway, decision.rationale.trim()),
   });
-  if (decision.pathway !== 'MASH_ENQUIRY') state.status = 'SCREENED';
+  // (Never back: a decision answered as CLOSED or REFERRED stays so.)
+  if (decision.pathway !== 'MASH_ENQUIRY' && !isFinished(state)) state.status = 'SCREENED';
 
   // 3. A MASH enquiry, when decided, ends in its own decision.
   let outcome = decision.pathway;
   if (outcome === 'MASH_ENQUIRY') {
-    const mash = await act.beginMashEnquiry({ borough, contactId, rag: decision.rag, from: decision.decidedAt, actor: decision.decidedBy });
-    state.status = 'MASH_ENQUIRY';
+    // The deadline the decision was answered with, when it was (the same computation; stored as answered).
+    const mash = await act.beginMashEnquiry({ borough, contactId, rag: decision.rag, from: decision.decidedAt, actor: decision.decidedBy, dueAt: state.mash!.dueAt });
+    if (!isFinished(state)) state.status = 'MASH_ENQUIRY';
     state.mash!.dueAt = mash.dueAt;
+    mashBegun = true;
     if (decision.rag === 'RED') inBackground(passRedEnquiryOutOfHours(mash.officeCloseAt));
     await untilDoneOrEscalate(() => state.mash!.decision !== null, watched('MASH_ENQUIRY', mash.dueAt, `No MASH decision on this ${decision.rag} enquiry by its deadline`));
     outcome = state.mash!.decision!.pathway;

@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { findContact, type ContactRecord, type StoredRecommendation } from '../../db/contacts';
 import { childIdFor, contactIdFor, contactReference } from '../../db/ids';
 import { contentHash } from '../../rules/content-hash';
-import type { CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
+import type { CONCERN_INDICATORS, CONSENT_STATES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
 import { rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
 import { Child } from './child';
-import { ConcernIndicatorEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
+import { ConcernIndicatorEnum, ConsentStateEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
 
 // ---- input ----
@@ -205,7 +205,8 @@ export const Contact = builder.objectRef<ContactRecord>('Contact').implement({
     children: t.field({ type: [Child], resolve: (c) => c.children }),
     indicators: t.field({ type: [ConcernIndicatorEnum], resolve: (c) => c.indicators as (typeof CONCERN_INDICATORS)[number][] }),
     summary: t.exposeString('summary'),
-    consent: t.field({ type: ConsentStatusEnum, resolve: (c) => c.consent as (typeof CONSENT_STATUSES)[number] }),
+    // Every stored state (SOUGHT and DISPENSED_WITH too), not just those a receipt may give.
+    consent: t.field({ type: ConsentStateEnum, resolve: (c) => c.consent as (typeof CONSENT_STATES)[number] }),
     rulesetVersion: t.exposeInt('rulesetVersion', { nullable: true, description: 'The ruleset version that recommended (the one in force when the contact arrived); null until the rules have run.' }),
     recommendation: t.field({ type: Recommendation, nullable: true, description: 'Null until the rules have run (moments after receipt).', resolve: (c) => c.recommendation }),
     screening: t.field({ type: ScreeningClock, nullable: true, description: 'Null until the deadline is set.', resolve: (c) => (c.screeningDueAt ? c : null) }),

@@ -1,4 +1,4 @@
-import { AGENCIES, CONCERN_INDICATORS, CONSENT_STATUSES, CONTACT_CHANNELS, CONTACT_STATUSES, PATHWAYS, RAG_RATINGS, REFERRER_TYPE_NAMES } from '../../rules/vocabulary';
+import { AGENCIES, CONCERN_INDICATORS, CONSENT_STATES, CONSENT_STATUSES, CONTACT_CHANNELS, CONTACT_STATUSES, PATHWAYS, RAG_RATINGS, REFERRER_TYPE_NAMES } from '../../rules/vocabulary';
 import { CASE_KINDS, CASE_STAGES } from '../../db/casework';
 import { builder } from '../builder';
 
@@ -6,6 +6,9 @@ import { builder } from '../builder';
 export const ConcernIndicatorEnum = builder.enumType('ConcernIndicator', { values: CONCERN_INDICATORS, description: 'A structured concern recorded on a contact.' });
 export const ReferrerTypeEnum = builder.enumType('ReferrerType', { values: REFERRER_TYPE_NAMES, description: 'Who made the contact; each maps to a DfE CIN census referral source code.' });
 export const ConsentStatusEnum = builder.enumType('ConsentStatus', { values: CONSENT_STATUSES, description: 'Consent to multi-agency checks as known on receipt.' });
+export const ConsentStateEnum = builder.enumType('ConsentState', {
+  values: CONSENT_STATES, description: 'Consent to multi-agency checks as it stands now: as on receipt, or SOUGHT, GIVEN, REFUSED or DISPENSED_WITH since.',
+});
 export const ContactChannelEnum = builder.enumType('ContactChannel', { values: CONTACT_CHANNELS });
 export const ContactStatusEnum = builder.enumType('ContactStatus', { values: CONTACT_STATUSES });
 export const PathwayEnum = builder.enumType('Pathway', { values: PATHWAYS, description: 'A screening outcome, from least to most intervention.' });

@@ -15,6 +15,7 @@ import type { Role } from '../auth';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError } from '../errors';
+import { answerEpisodeStep } from '../read-your-step';
 import { asArguments, runCaseUpdate, underInput, type FieldPaths } from '../updates';
 import { EscalationStageEnum } from './borough';
 import { Child, childOfEpisode } from './child';
@@ -23,7 +24,7 @@ import { AgencyEnum, RagEnum } from './enums';
 // A child's episode after referral: one mutation per human step (each a Temporal update on the child's episode
 // workflow, whose validator enforces the law and the CIN census rules), and `episode(caseId)` to read it all back.
 
-const EpisodeStageEnum = builder.enumType('EpisodeStage', { values: EPISODE_STAGES, description: 'The most pressing thing open on an episode.' });
+const EpisodeStageEnum = builder.enumType('EpisodeStage', { values: EPISODE_STAGES, description: 'The most pressing thing open on an episode (ASSESSMENT_COMPLETED: assessed, with no plan, early help or closure decided yet).' });
 const ServiceLevelEnum = builder.enumType('ServiceLevel', { values: SERVICE_LEVELS, description: 'NONE (referral, assessment), EARLY_HELP, CIN (child in need plan) or CP (child protection plan).' });
 const DiscussionOutcomeEnum = builder.enumType('StrategyDiscussionOutcome', { values: DISCUSSION_OUTCOMES });
 const Section47RecommendationEnum = builder.enumType('Section47Recommendation', { values: SECTION47_RECOMMENDATIONS });
@@ -56,7 +57,7 @@ const OverdueAction = builder.objectRef<EpisodeStep['overdueActions'][number]>('
 });
 
 const EpisodeStepPayload = builder.objectRef<EpisodeStep>('EpisodeStepPayload').implement({
-  description: 'A step the child\'s episode accepted: where it now stands and what the step computed. The case records catch up in moments.',
+  description: 'A step the child\'s episode accepted: where it now stands and what the step computed. `episode` and `case` read straight after show no less.',
   fields: (t) => ({
     caseId: t.exposeID('caseId'),
     stage: t.field({ type: EpisodeStageEnum, resolve: (s) => s.stage }),
@@ -215,7 +216,7 @@ const EndProtectionInput = builder.inputType('EndProtectionInput', {
 // ---- mutations ----
 
 /** The episode, if in the caller's boroughs and open, with the caller holding one of `roles` there. */
-async function authoriseEpisode(context: ApiContext, caseId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
+async function authoriseEpisode(context: ApiContext, caseId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string; borough: string }> {
   const caller = context.caller!;
   const found = z.uuid().safeParse(caseId).success ? await fromStore(() => findEpisodeHeader(context.services.sql, caller.boroughs, caseId)) : null;
   if (!found) {
@@ -225,7 +226,7 @@ async function authoriseEpisode(context: ApiContext, caseId: string, roles: read
   if (found.closedAt) {
     throw apiError('INVALID_STATE', `This episode closed on ${found.closedAt.toISOString().slice(0, 10)} (${found.closureReason}); nothing can be recorded after closure. A new concern is a new contact.`);
   }
-  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: episodeWorkflowId(found.childId) };
+  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: episodeWorkflowId(found.childId), borough: found.borough };
 }
 
 /** Sends a step to the child's episode workflow on behalf of the authorised caller. */
@@ -234,10 +235,12 @@ async function takeStep<I extends { actor: Actor; caseId: string }>(
   paths: FieldPaths = underInput,
 ): Promise<EpisodeStep> {
   const caseId = String(args.caseId);
-  const { actor, workflowId } = await authoriseEpisode(context, caseId, roles);
+  const { actor, workflowId, borough } = await authoriseEpisode(context, caseId, roles);
   // The input type less the two fields added here: the same object the workflow's update expects; its field names are
   // the operation's `input` fields, so a problem with `note` is one with `input.note` in the caller's request.
-  return runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I], paths);
+  const answer = await runCaseUpdate(context.services.temporal, workflowId, update, [{ ...input, actor, caseId } as I], paths);
+  // Answered once the records show what the step did, so `episode(caseId)` straight after shows no less.
+  return answerEpisodeStep(context, borough, answer);
 }
 
 const iso = (at: Date) => at.toISOString();

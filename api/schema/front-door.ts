@@ -17,22 +17,23 @@ import type { Role } from '../auth';
 import { builder } from '../builder';
 import { caseForCaller, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError } from '../errors';
+import { answerContactStep } from '../read-your-step';
 import { asArguments, runCaseUpdate, underInput } from '../updates';
-import { AgencyEnum, PathwayEnum, RagEnum } from './enums';
+import { AgencyEnum, ConsentStateEnum, ContactStatusEnum, PathwayEnum, RagEnum } from './enums';
 
 
 const ConsentChangeEnum = builder.enumType('ConsentChange', { values: ['SOUGHT', 'GIVEN', 'REFUSED', 'DISPENSED_WITH'] as const });
 const DispensingReasonEnum = builder.enumType('ConsentDispensingReason', { values: CONSENT_DISPENSING_REASONS, description: 'The lawful reasons to dispense with consent.' });
 
 const ContactStep = builder.objectRef<ContactState & { contactId: string }>('ContactStep').implement({
-  description: 'A front-door step the contact\'s workflow has accepted; the read model catches up in moments.',
+  description: 'A front-door step the contact\'s workflow has accepted, with the state it produced; `contact` and `case` read straight after show no less (while PostgreSQL is down they are unavailable, and catch up when it is back).',
   fields: (t) => ({
     contactId: t.exposeID('contactId'),
-    status: t.exposeString('status'),
-    consent: t.exposeString('consent'),
+    status: t.field({ type: ContactStatusEnum, description: 'Where the step left the contact: CLOSED or REFERRED once a decision sends it on.', resolve: (s) => s.status }),
+    consent: t.field({ type: ConsentStateEnum, resolve: (s) => s.consent }),
     urgent: t.exposeBoolean('urgent'),
-    outcome: t.exposeString('outcome', { nullable: true, description: 'Set once the contact has left the front door.' }),
-    mashDueAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => (s.mash?.dueAt ? new Date(s.mash.dueAt) : null) }),
+    outcome: t.field({ type: PathwayEnum, nullable: true, description: 'Set by the decision that sends the contact on from the front door.', resolve: (s) => s.outcome }),
+    mashDueAt: t.field({ type: 'DateTime', nullable: true, description: 'The MASH enquiry\'s deadline, from the decision that starts one.', resolve: (s) => (s.mash?.dueAt ? new Date(s.mash.dueAt) : null) }),
   }),
 });
 
@@ -41,22 +42,23 @@ const ContactStep = builder.objectRef<ContactState & { contactId: string }>('Con
  * PostgreSQL is down the contact's workflow (which holds its borough) answers instead, so steps are still taken and
  * the read model catches up when the database is back.
  */
-async function authoriseContact(context: ApiContext, contactId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string }> {
+async function authoriseContact(context: ApiContext, contactId: string, roles: readonly Role[]): Promise<{ actor: Actor; workflowId: string; borough: string }> {
   const caller = context.caller!;
   const notFound = () => apiError('NOT_FOUND', `No contact ${contactId} in your boroughs (${caller.boroughs.join(', ')}).`);
+  let borough: string;
   try {
     const found = await caseForCaller(context, contactId, roles);
     if (found.kind !== 'CONTACT') throw notFound();
+    borough = found.borough;
   } catch (error) {
     if (!(error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE')) throw error;
     const memo = (await context.services.temporal.workflow.getHandle(contactWorkflowId(contactId)).describe().catch(() => null))?.memo;
     if (typeof memo?.borough !== 'string' || !caller.boroughs.includes(memo.borough)) throw memo ? notFound() : error;
     requireBoroughRole(context, memo.borough, roles);
+    borough = memo.borough;
   }
-  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: contactWorkflowId(contactId) };
+  return { actor: { userId: caller.userId, roles: caller.roles }, workflowId: contactWorkflowId(contactId), borough };
 }
-
-const step = (contactId: string, state: ContactState) => ({ ...state, contactId });
 
 const ScreeningDecisionInput = builder.inputType('ScreeningDecisionInput', {
   fields: (t) => ({
@@ -76,7 +78,7 @@ builder.mutationField('recordScreeningDecision', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), input: t.arg({ type: ScreeningDecisionInput, required: true }) },
     resolve: async (_root, { contactId, input }, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(contactId), rolesFor('Mutation.recordScreeningDecision'));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(contactId), rolesFor('Mutation.recordScreeningDecision'));
       if (!(LEVELS_OF_NEED as readonly number[]).includes(input.levelOfNeed)) {
         throw inputError([{ field: 'input.levelOfNeed', message: 'must be 1, 2, 3 or 4 (London continuum of need)' }]);
       }
@@ -84,7 +86,7 @@ builder.mutationField('recordScreeningDecision', (t) =>
         actor, pathway: input.pathway, levelOfNeed: input.levelOfNeed as 1 | 2 | 3 | 4, rag: input.rag, rationale: input.rationale,
         overrideReason: input.overrideReason ?? null, primaryNeed: input.primaryNeed ?? null,
       }], underInput);
-      return step(String(contactId), state);
+      return answerContactStep(context, borough, String(contactId), state);
     },
   }),
 );
@@ -101,9 +103,9 @@ builder.mutationField('recordConsent', (t) =>
       note: t.arg.string({ required: true, description: 'At least 3 characters.' }),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordConsent'));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordConsent'));
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordConsent, [{ actor, status: args.status, reason: args.reason ?? null, note: args.note }], asArguments('note'));
-      return step(String(args.contactId), state);
+      return answerContactStep(context, borough, String(args.contactId), state);
     },
   }),
 );
@@ -115,8 +117,8 @@ builder.mutationField('escalateContact', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), reason: t.arg.string({ required: true, description: 'Why it is urgent (at least 10 characters).' }) },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.escalateContact'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }], asArguments('reason')));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.escalateContact'));
+      return answerContactStep(context, borough, String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, escalateContact, [{ actor, reason: args.reason }], asArguments('reason')));
     },
   }),
 );
@@ -128,8 +130,8 @@ builder.mutationField('requestAgencyInformation', (t) =>
     authScopes: { authenticated: true },
     args: { contactId: t.arg.id({ required: true }), agency: t.arg({ type: AgencyEnum, required: true }), purpose: t.arg.string({ required: true, description: 'Why the information is needed (at least 5 characters).' }) },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.requestAgencyInformation'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }], asArguments('purpose')));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.requestAgencyInformation'));
+      return answerContactStep(context, borough, String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, requestAgencyInformation, [{ actor, agency: args.agency, purpose: args.purpose }], asArguments('purpose')));
     },
   }),
 );
@@ -146,8 +148,8 @@ builder.mutationField('recordAgencyResponse', (t) =>
       sharedBy: t.arg.string({ required: true, description: 'The person at the agency who shared it (at least 2 characters).' }),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordAgencyResponse'));
-      return step(String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }], asArguments('summary')));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordAgencyResponse'));
+      return answerContactStep(context, borough, String(args.contactId), await runCaseUpdate(context.services.temporal, workflowId, recordAgencyResponse, [{ actor, agency: args.agency, summary: args.summary, sharedBy: args.sharedBy }], asArguments('summary')));
     },
   }),
 );
@@ -165,11 +167,11 @@ builder.mutationField('recordMashDecision', (t) =>
       primaryNeed: t.arg.string(),
     },
     resolve: async (_root, args, context) => {
-      const { actor, workflowId } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordMashDecision'));
+      const { actor, workflowId, borough } = await authoriseContact(context, String(args.contactId), rolesFor('Mutation.recordMashDecision'));
       const state = await runCaseUpdate(context.services.temporal, workflowId, recordMashDecision, [{
         actor, pathway: args.pathway, rationale: args.rationale, partialInformationReason: args.partialInformationReason ?? null, primaryNeed: args.primaryNeed ?? null,
       }], asArguments('rationale'));
-      return step(String(args.contactId), state);
+      return answerContactStep(context, borough, String(args.contactId), state);
     },
   }),
 );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isCi, parseEnvironment } from '../../server/env';
 import { resolveTemporalCli } from '../../server/infra/temporal-cli';
 import { startTemporalDevServer, type RunningTemporal } from '../../server/infra/temporal-dev-server';
+import { REFERRAL_PATHWAYS } from '../../workflows/referral';
 import { freePort } from '../support/ports';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
@@ -74,8 +75,9 @@ describe('the Temporal server stopped and restarted on its persistent database',
         (r) => !r.errors,
         60_000,
       );
-      // The answer shows the decision taken, on the state the restarted server kept.
-      expect(decided.data).toEqual({ recordScreeningDecision: { status: recommendation.pathway === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : 'SCREENED' } });
+      // The answer shows what the decision produced, on the state the restarted server kept.
+      const produced = recommendation.pathway === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : (REFERRAL_PATHWAYS as readonly string[]).includes(recommendation.pathway) ? 'REFERRED' : 'CLOSED';
+      expect(decided.data).toEqual({ recordScreeningDecision: { status: produced } });
     }
     const after = await eventually(() => counts(stack, keys), (c) => c.decided === 4, 60_000);
     expect(after).toEqual({ contacts: 4, recommendations: 4, received: 4, decided: 4 });

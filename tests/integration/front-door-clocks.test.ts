@@ -190,7 +190,7 @@ describe('out of hours', () => {
         actor: actor('day-dee'), pathway: 'EARLY_HELP', levelOfNeed: 2, rag: 'GREEN', rationale: 'School attendance only; family agreed to early help.',
         overrideReason: rec.pathway === 'EARLY_HELP' && rec.levelOfNeed === 2 && rec.rag === 'GREEN' ? null : 'Family asked for early help support.', primaryNeed: null,
       }] });
-      expect(decided.status).toBe('SCREENED');
+      expect(decided).toMatchObject({ status: 'CLOSED', outcome: 'EARLY_HELP' });
       await eventually(() => eventKinds(contactId), (kinds) => kinds.includes('CONTACT_CLOSED'));
       const [closed] = await sql<{ consent: string; status: string; pathway: string; decidedBy: string }[]>`
         select contacts.consent, contacts.status, screening_decisions.pathway, screening_decisions.decided_by

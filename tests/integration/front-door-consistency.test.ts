@@ -170,12 +170,13 @@ describe('the contact workflow\'s own state', () => {
     const { recommendation } = await handle.query(contactStateQuery);
     const stored = hold('storeScreeningDecision', contactId);
     const decided = await handle.executeUpdate(recordScreeningDecision, { args: [{ actor: practitioner, ...recommendation!, rationale: 'Attendance support through early help.', overrideReason: null, primaryNeed: null }] });
-    expect(decided.status).toBe('SCREENED');
+    // The answer shows what the decision produced (the contact closed with its outcome), never awaiting screening.
+    expect(decided).toMatchObject({ status: 'CLOSED', outcome: recommendation!.pathway });
 
     clock.release();
     await stored.reached;
     const state = await handle.query(contactStateQuery);
-    expect(state.status).toBe('SCREENED');
+    expect(state.status).toBe('CLOSED');
     expect(state.screeningDueAt).not.toBeNull();
     stored.release();
     await handle.result();

@@ -78,8 +78,8 @@ describe('screening decisions', () => {
     expect(recommendation.pathway).toBe('EARLY_HELP');
     const decided = await stack.graphql<{ recordScreeningDecision: { status: string } }>(DECIDE, { id, input: { ...recommendation, rationale: 'Needs are additional, not complex; family want support.' } }, practitioner);
     expect(decided.errors).toBeUndefined();
-    // The answer already shows the decision taken, before it is stored.
-    expect(decided.data!.recordScreeningDecision.status).toBe('SCREENED');
+    // The answer shows what the decision produced: the contact closed to early help.
+    expect(decided.data!.recordScreeningDecision.status).toBe('CLOSED');
 
     const closed = await eventually(() => caseOf(id), (c) => c.closedAt !== null);
     expect(closed).toMatchObject({ stage: 'CLOSED', closureReason: 'EARLY_HELP' });

@@ -134,8 +134,9 @@ describe('a two-child contact from a professional, through a MASH enquiry to ref
     const mashContact = await stack.graphql<{ contact: { episodes: unknown[] } }>(`query ($id: ID!) { contact(id: $id) { episodes { id } } }`, { id: contactId }, tokens.mash);
     expect(mashContact.errors).toBeUndefined();
     expect(mashContact.data!.contact.episodes).toEqual([]);
+    // Not seeing episodes is a role rule (README, Errors): FORBIDDEN, naming the roles that may.
     const mashEpisode = await stack.graphql(`query ($id: ID!) { case(id: $id) { child { firstName } } }`, { id: episodes[0]!.id }, tokens.mash);
-    expect(mashEpisode.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(mashEpisode.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // Another borough sees nothing of it.
     const elsewhere = await stack.graphql<Page>(CASES, { contactId }, tokens.otherBorough);

@@ -4,12 +4,14 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/env';
 import { historyFromFixture } from '../support/histories';
-import { workflowBundle } from '../support/stack';
+import { encryptedDataConverter } from '../../server/infra/boot';
+import { TEST_PAYLOAD_KEYS, workflowBundle } from '../support/stack';
 
 // Every recorded history in tests/fixtures/histories is replayed against today's workflow code: a change that would
 // break a running contact or episode (other commands, or in another order) fails here, in CI, before it reaches a
 // worker. Such a change goes behind `patched()`. Histories are recorded by the tests that produce them (delete a file
-// to record it again, after checking the change is safe for running workflows).
+// to record it again, after checking the change is safe for running workflows). Histories recorded through the test
+// stack carry payloads encrypted with the test key, as in production; plain ones pass through the codec unchanged.
 
 const DIR = path.join(projectRoot, 'tests', 'fixtures', 'histories');
 const fixtures = (await fs.readdir(DIR)).filter((name) => name.endsWith('.json')).sort();
@@ -28,6 +30,6 @@ describe('replaying recorded workflow histories', () => {
   it.each(fixtures)('%s replays deterministically', async (name) => {
     const history = historyFromFixture(await fs.readFile(path.join(DIR, name), 'utf8'));
     expect(history.events.length).toBeGreaterThan(20);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name.replace(/\.json$/, ''))).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) }, history, name.replace(/\.json$/, ''))).resolves.toBeUndefined();
   });
 });

@@ -123,6 +123,8 @@ export function createRun(state: EpisodeState, settings: EpisodeSettings): Episo
       return {
         caseId, stage: stageOf(state), level: state.level, recordId: result.recordId ?? null, deadlines: result.deadlines ?? [],
         missingAgencies: result.missingAgencies ?? [], overdueActions: result.overdueActions ?? [],
+        // A batch still being filled is sent (numbered next) once this code yields.
+        writesThrough: state.writes + (batch === null ? 0 : 1),
       };
     },
     syncCase() {
@@ -151,5 +153,10 @@ export function stageOf(s: EpisodeState): EpisodeStage {
   if (s.cinPlan) return 'CIN_PLAN';
   if (s.level === 'EARLY_HELP') return 'EARLY_HELP';
   if (s.nfa) return 'NO_FURTHER_ACTION';
+  // An assessment completed with nothing yet decided after it (a plan, early help, or closure): no longer a
+  // referral awaiting assessment. No patch needed: this stage replaces REFERRAL exactly while an assessment is
+  // completed and nothing else is open, so every stage comparison in syncCase (and so every write it issues) comes
+  // out as before; only the stage value written differs.
+  if (s.assessment?.status === 'COMPLETED') return 'ASSESSMENT_COMPLETED';
   return 'REFERRAL';
 }

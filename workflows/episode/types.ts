@@ -9,7 +9,8 @@ export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
 
 /** The stage an episode shows in queues: the most pressing thing open on it. */
 export const EPISODE_STAGES = [
-  'REFERRAL', 'STRATEGY_DISCUSSION', 'SECTION_47', 'AWAITING_ICPC', 'ASSESSMENT', 'CP_PLAN', 'CIN_PLAN', 'EARLY_HELP', 'NO_FURTHER_ACTION', 'CLOSED',
+  'REFERRAL', 'STRATEGY_DISCUSSION', 'SECTION_47', 'AWAITING_ICPC', 'ASSESSMENT', 'ASSESSMENT_COMPLETED', 'CP_PLAN', 'CIN_PLAN', 'EARLY_HELP', 'NO_FURTHER_ACTION',
+  'CLOSED',
 ] as const;
 export type EpisodeStage = (typeof EPISODE_STAGES)[number];
 
@@ -210,6 +211,11 @@ export interface EpisodeStep {
   missingAgencies: Agency[];
   /** Open actions past their due date, listed at a review. */
   overdueActions: OverdueAction[];
+  /**
+   * The number of the last batch of writes the step issued (absent in answers from before it was added): once
+   * PostgreSQL has applied it, the records show everything the answer does. Not part of the API's answer.
+   */
+  writesThrough?: number;
 }
 
 /** The borough's settings an episode needs, read once per run (a run therefore uses one consistent version). */
