@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -69,6 +69,16 @@ export async function createHarness(): Promise<Harness> {
   };
   await harness.startWorker();
   return harness;
+}
+
+/**
+ * The result of a workflow that ends without waiting on any timer (e.g. once a closure is recorded), awaited WITHOUT
+ * unlocking the time-skipping server's clock. `env.client...result()` unlocks it while it waits, and the test server
+ * then jumps to the next timer it holds, which may be a stale one ten years out (its default run timeout), and every
+ * later date in the test is wrong.
+ */
+export async function resultWithoutSkipping(h: Harness, workflowId: string): Promise<unknown> {
+  return new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default' }).workflow.getHandle(workflowId).result();
 }
 
 export interface Child {
