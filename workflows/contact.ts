@@ -170,6 +170,8 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   const storedRequests = new Set<Agency>();
   // Agency requests and responses accepted but not yet stored; the MASH decision is stored only after them.
   let unstoredAgencyWrites = 0;
+  // Set once the MASH decision is stored; the contact is closed or referred on it only after that.
+  let mashDecisionStored = false;
   // The MASH enquiry is stored (its deadline may be known, and answered, before that).
   let mashBegun = false;
   const mashStarted = () => condition(() => mashBegun);
@@ -281,6 +283,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       // (no more can be accepted after it).
       if (patched('mash-decision-after-agency-writes')) await condition(() => unstoredAgencyWrites === 0);
       await act.storeMashDecision(stored);
+      mashDecisionStored = true;
     })());
     if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
     if (patched(STEP_ANSWERS_PATCH)) settle(input.pathway);
@@ -356,7 +359,9 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     outcome = state.mash!.decision!.pathway;
   }
 
-  // 4. Close at the front door, or refer each child on to their episode.
+  // 4. Close at the front door, or refer each child on to their episode: after a MASH enquiry, only once its decision
+  //    is on the record, so no timeline shows the closure or referral before the decision that made it.
+  if (state.mash?.decision && patched('close-after-mash-decision-stored')) await condition(() => mashDecisionStored);
   state.outcome = outcome;
   const at = new Date().toISOString();
   // Whoever took the decision that closes or refers the contact: the MASH decision's manager after an enquiry, else
