@@ -102,7 +102,7 @@ describe('a contact can be read in every state it passes through', () => {
   it('received, overdue, in a MASH enquiry through every consent and request state, decided and referred', async () => {
     const id = await receiveContact(stack, manager, { consent: 'NOT_SOUGHT', indicators: ['NEGLECT', 'DOMESTIC_ABUSE'] });
     await screenable(stack, manager, id);
-    const received = await contactShows(id, { status: 'AWAITING_SCREENING', consent: 'NOT_SOUGHT', stage: 'SCREENING' });
+    const received = await contactShows(id, { status: 'AWAITING_SCREENING', consent: 'NOT_SOUGHT', stage: 'AWAITING_SCREENING' });
     expect(received.contact).toMatchObject({ indicators: ['NEGLECT', 'DOMESTIC_ABUSE'], summary: 'Child often arrives hungry and unwashed at nursery.', referrer: { type: 'HEALTH_VISITOR' } });
     expect((received.contact!.recommendation as { pathway: string }).pathway).toEqual(expect.any(String));
 
