@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { childIdFor } from '../../db/ids';
 import { findCase } from '../../db/cases';
 import { contactIdFor, contactReference } from '../../db/ids';
@@ -12,18 +12,22 @@ import { episodeWorkflowId } from '../../workflows/referral';
 import { eventually } from '../support/stack';
 import {
   AFTER_CLOSURE, aChild, caseOf, createHarness, escalationsOf, eventsOf, fullAttendance, londonDate, MANAGER, nowOf, openTasksOf, PRACTITIONER, quiet, refer, refused, settled, signalReferral, skipTo,
-  resultWithoutSkipping, skipToWorkingMorning, storeContact, take, workingDaysFrom, type Child, type Harness,
+  endEpisodes, resultWithoutSkipping, skipToWorkingMorning, storeContact, take, workingDaysFrom, type Child, type Harness,
 } from '../support/episode-harness';
 
 // The CIN census invariants, enforced rather than reported: nothing before the referral or after closure; an NFA
 // referral has no assessment, s47 or plan; one open episode, assessment, s47 and CP plan per child; a CIN plan ends
 // when a CP plan starts, which is the ICPC day; re-referrals detected; each child of a contact has an episode.
 
+// A time-skipping server of its own for each test: with one per file, a later test's jump of days also fired every
+// earlier test's clocks on the way, and now and then the test server's clock stalled there (seen in CI; never on a
+// real server), hanging the later test. Each test is about one child's episode, so nothing is lost by it.
 let h: Harness;
-beforeAll(async () => {
+beforeEach(async () => {
   h = await createHarness();
 });
-afterAll(async () => {
+afterEach(async () => {
+  await endEpisodes(h);
   await h?.teardown();
 });
 

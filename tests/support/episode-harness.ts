@@ -32,6 +32,8 @@ export interface Harness {
   sql: Sql;
   boroughs: BoroughRegistry;
   taskQueue: string;
+  /** The episode workflows `refer` has started or signalled, so a test can end them (`endEpisodes`). */
+  episodes: Set<string>;
   startWorker(): Promise<void>;
   /** Stops the worker as a crash or redeploy would (in-flight work is abandoned to Temporal). */
   stopWorker(): Promise<void>;
@@ -45,7 +47,7 @@ export async function createHarness(): Promise<Harness> {
   const taskQueue = `episode-${randomUUID()}`;
   let current: { worker: Worker; running: Promise<void> } | null = null;
   const harness: Harness = {
-    env, sql, boroughs, taskQueue,
+    env, sql, boroughs, taskQueue, episodes: new Set(),
     async startWorker() {
       // No workflow cache: no sticky queue tied to this worker (a restarted worker gets every task at once), and
       // every workflow task replays the whole history, so a non-deterministic step fails the test that takes it.
@@ -79,6 +81,19 @@ export async function createHarness(): Promise<Harness> {
  */
 export async function resultWithoutSkipping(h: Harness, workflowId: string): Promise<unknown> {
   return new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default' }).workflow.getHandle(workflowId).result();
+}
+
+/**
+ * Ends every episode workflow the test referred to, so that its clocks do not run on into the next test. One file
+ * shares one time-skipping server: a later test's jump of days would otherwise also fire every earlier test's
+ * timers and escalations on the way, and the test server's clock then stalled now and then (seen in CI, never on a
+ * real server), hanging the later test.
+ */
+export async function endEpisodes(h: Harness): Promise<void> {
+  for (const workflowId of h.episodes) {
+    await h.env.client.workflow.getHandle(workflowId).terminate('test finished').catch(() => undefined);
+  }
+  h.episodes.clear();
 }
 
 export interface Child {
@@ -119,6 +134,7 @@ export async function refer(
   const childId = childIdFor(options.borough, child);
   await signalReferral(h, { borough: options.borough, childId, contactId, child, referralAt, pathway: options.pathway }, options.historyLimit);
   const caseId = await caseOf(h, childId, contactId);
+  h.episodes.add(episodeWorkflowId(childId));
   return { borough: options.borough, childId, contactId, workflowId: episodeWorkflowId(childId), child, caseId };
 }
 
