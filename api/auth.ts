@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 
 /** The roles a caller may hold. What each may do is decided per operation in the schema modules. */
-export const ROLES = ['practitioner', 'manager', 'mash_worker', 'out_of_hours', 'administrator', 'auditor'] as const;
+export const ROLES = ['practitioner', 'manager', 'mash_worker', 'out_of_hours', 'administrator', 'auditor', 'data_officer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: taken only from a verified token. */
