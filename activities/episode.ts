@@ -38,11 +38,11 @@ export function createEpisodeActivities({ sql, boroughs }: { sql: Sql; boroughs:
       const { settings, calendar } = boroughFor(code);
       const year = Number(at.slice(0, 4));
       const holidays = [...calendar.bankHolidays].filter((d) => Number(d.slice(0, 4)) >= year - 1 && Number(d.slice(0, 4)) <= year + 5).sort();
-      const { assessmentWorkingDays, icpcWorkingDays, coreGroupWorkingDays, firstReviewMonths, subsequentReviewMonths, cinReviewMonths } = settings.clocks;
+      const { assessmentWorkingDays, icpcWorkingDays, coreGroupWorkingDays, firstReviewMonths, subsequentReviewMonths, cinReviewMonths, cpVisitWorkingDays, cinVisitWorkingDays } = settings.clocks;
       return Promise.resolve({
         requiredAgencies: [...new Set([...STATUTORY_STRATEGY_AGENCIES, ...settings.strategyDiscussion.requiredAgencies])],
         icpcAnchor: settings.clocks.icpcAnchor,
-        clocks: { assessmentWorkingDays, icpcWorkingDays, coreGroupWorkingDays, firstReviewMonths, subsequentReviewMonths, cinReviewMonths },
+        clocks: { assessmentWorkingDays, icpcWorkingDays, coreGroupWorkingDays, firstReviewMonths, subsequentReviewMonths, cinReviewMonths, cpVisitWorkingDays, cinVisitWorkingDays },
         calendar: { timeZone: calendar.timeZone, officeHours: { ...calendar.officeHours, days: [...calendar.officeHours.days] }, holidays },
       });
     },

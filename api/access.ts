@@ -68,6 +68,7 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.addPlanAction': CASEWORKERS,
   'Mutation.updatePlanAction': CASEWORKERS,
   'Mutation.recordReview': CASEWORKERS,
+  'Mutation.recordVisit': CASEWORKERS,
   'Mutation.stepDown': MANAGERS,
   'Mutation.stepUp': CASEWORKERS,
   'Mutation.closeCase': MANAGERS,

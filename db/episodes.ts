@@ -250,7 +250,7 @@ export interface PlanEnd {
 async function changePlans(tx: Tx, s: Stamp, change: { start?: PlanStart | null; end?: PlanEnd[]; level?: string }): Promise<void> {
   for (const end of change.end ?? []) {
     const ended = await tx`
-      update plans set end_date = ${end.endDate}, end_reason = ${end.reason} where borough = ${s.borough} and id = ${end.id} and end_date is null returning id`;
+      update plans set end_date = ${end.endDate}, end_reason = ${end.reason}, next_visit_due_date = null where borough = ${s.borough} and id = ${end.id} and end_date is null returning id`;
     if (ended.length === 0) continue;
     await tx`
       update plan_actions set status = 'ENDED_WITH_PLAN', closed_at = ${s.at}
@@ -290,12 +290,42 @@ export async function createPlan(tx: Tx, p: Stamp & { plan: PlanStart; level: st
   await changePlans(tx, p, { start: p.plan, level: p.level });
 }
 
-/** Sets when a plan's next review (and, for a CP plan, its first core group) is due. */
-export async function setPlanDue(db: Db, p: { borough: string; id: string; nextReviewDue?: DueAt; firstCoreGroupDue?: DueAt }): Promise<void> {
+/** Sets when a plan's next review (for a CP plan, its first core group; and its next statutory visit) is due. */
+export async function setPlanDue(db: Db, p: { borough: string; id: string; nextReviewDue?: DueAt; firstCoreGroupDue?: DueAt; nextVisitDue?: DueAt }): Promise<void> {
   await db`
     update plans set next_review_due_date = coalesce(${p.nextReviewDue?.dueDate ?? null}::date, next_review_due_date),
-      first_core_group_due_date = coalesce(${p.firstCoreGroupDue?.dueDate ?? null}::date, first_core_group_due_date)
+      first_core_group_due_date = coalesce(${p.firstCoreGroupDue?.dueDate ?? null}::date, first_core_group_due_date),
+      next_visit_due_date = coalesce(${p.nextVisitDue?.dueDate ?? null}::date, next_visit_due_date)
     where borough = ${p.borough} and id = ${p.id}`;
+}
+
+export interface VisitWrite extends Stamp {
+  id: string;
+  planId: string | null;
+  planKind: 'CIN' | 'CP' | null;
+  visitedOn: string;
+  visitor: string;
+  childSeen: boolean;
+  seenAlone: boolean;
+  note: string;
+  /** The plan's visit deadline running when the visit was recorded (null without a plan or a running clock). */
+  dueDate: string | null;
+  /** Seen by the deadline (null without one). */
+  withinTimescale: boolean | null;
+}
+
+/** Records a visit to the child, once, with its timeline event (the note stays in the visit's row). */
+export async function recordVisit(tx: Tx, v: VisitWrite): Promise<void> {
+  const inserted = await tx`
+    insert into visits (id, borough, episode_id, plan_id, visited_on, visitor, child_seen, seen_alone, note, due_date, within_timescale, recorded_by, recorded_at)
+    values (${v.id}, ${v.borough}, ${v.caseId}, ${v.planId}, ${v.visitedOn}, ${v.visitor}, ${v.childSeen}, ${v.seenAlone}, ${v.note}, ${v.dueDate}, ${v.withinTimescale}, ${v.by}, ${v.at})
+    on conflict (id) do nothing returning id`;
+  if (inserted.length > 0) {
+    await event(tx, v, 'VISIT_RECORDED', `visit:${v.id}`, {
+      visitId: v.id, visitedOn: v.visitedOn, visitor: v.visitor, childSeen: v.childSeen, seenAlone: v.seenAlone, planId: v.planId, planKind: v.planKind,
+      dueDate: v.dueDate, withinTimescale: v.withinTimescale,
+    });
+  }
 }
 
 export interface PlanActionRecord {
@@ -404,7 +434,7 @@ export async function endProtection(tx: Tx, p: Stamp & { id: string; endedAt: st
 /** Every write an episode makes, by name; each runs inside its batch's transaction. */
 const WRITERS = {
   joinReferral, scheduleDiscussion, recordDiscussion, startSection47, setIcpcDue, recordSection47Outcome, authoriseSection47, startAssessment, setAssessmentDue,
-  completeAssessment, recordConference, createPlan, setPlanDue, addPlanAction, updatePlanAction, recordReview, setReviewNextDue, changeLevel, closeEpisode,
+  completeAssessment, recordConference, createPlan, setPlanDue, recordVisit, addPlanAction, updatePlanAction, recordReview, setReviewNextDue, changeLevel, closeEpisode,
   startProtection, extendProtection, endProtection,
   openTask: async (tx: Tx, task: TaskInput) => {
     await openTask(tx, task);
@@ -497,15 +527,20 @@ export interface EpisodeRecord {
   conferences: { id: string; section47Id: string; heldOn: string; dueDate: string | null; withinTimescale: boolean | null; outcome: string; categoryOfAbuse: string | null }[];
   plans: {
     id: string; kind: string; startDate: string; endDate: string | null; endReason: string | null; categoryOfAbuse: string | null; nextReviewDueDate: string | null; firstCoreGroupDueDate: string | null;
+    nextVisitDueDate: string | null;
     actions: { id: string; description: string; responsibleAgency: string; responsiblePerson: string | null; dueDate: string; intendedOutcome: string; status: string }[];
     reviews: { id: string; kind: string; heldOn: string; dueDate: string | null; summary: string; overdueActionIds: string[]; nextDueDate: string | null }[];
   }[];
   protectionOrders: { id: string; kind: string; startedAt: Date; endsAt: Date; extendedByDays: number | null; endedAt: Date | null; endOutcome: string | null }[];
+  visits: {
+    id: string; visitedOn: string; visitor: string; childSeen: boolean; seenAlone: boolean; note: string; dueDate: string | null; withinTimescale: boolean | null;
+    planId: string | null; planKind: string | null; recordedBy: string; recordedAt: Date;
+  }[];
 }
 
 /** One episode with everything recorded in it (a fixed number of queries, whatever its size), if in `borough`. */
 export async function findEpisode(sql: Sql, borough: string, caseId: string): Promise<EpisodeRecord | null> {
-  const [episode] = await sql<Omit<EpisodeRecord, 'referrals' | 'strategyDiscussions' | 'section47s' | 'assessments' | 'conferences' | 'plans' | 'protectionOrders'>[]>`
+  const [episode] = await sql<Omit<EpisodeRecord, 'referrals' | 'strategyDiscussions' | 'section47s' | 'assessments' | 'conferences' | 'plans' | 'protectionOrders' | 'visits'>[]>`
     select e.id, e.borough, e.child_id, e.first_contact_id, c.contact_id, c.child_position, c.reference, c.stage, e.referral_at, to_char(e.referral_date, 'YYYY-MM-DD') as referral_date,
       e.referral_source, e.primary_need, e.pathway, e.level_of_need, e.rag, e.re_referral, e.previous_episode_id, e.referral_nfa,
       to_char(e.assessment_due_date, 'YYYY-MM-DD') as assessment_due_date, e.level, e.closed_at, e.closure_reason, e.closure_note
@@ -539,7 +574,8 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
     from conferences where borough = ${borough} and episode_id = ${caseId} order by held_on`;
   const plans = await sql<Omit<EpisodeRecord['plans'][number], 'actions' | 'reviews'>[]>`
     select id, kind, to_char(start_date, 'YYYY-MM-DD') as start_date, to_char(end_date, 'YYYY-MM-DD') as end_date, end_reason, category_of_abuse,
-      to_char(next_review_due_date, 'YYYY-MM-DD') as next_review_due_date, to_char(first_core_group_due_date, 'YYYY-MM-DD') as first_core_group_due_date
+      to_char(next_review_due_date, 'YYYY-MM-DD') as next_review_due_date, to_char(first_core_group_due_date, 'YYYY-MM-DD') as first_core_group_due_date,
+      to_char(next_visit_due_date, 'YYYY-MM-DD') as next_visit_due_date
     from plans where borough = ${borough} and episode_id = ${caseId} order by start_date, created_at`;
   const actions = await sql<({ planId: string } & EpisodeRecord['plans'][number]['actions'][number])[]>`
     select id, plan_id, description, responsible_agency, responsible_person, to_char(due_date, 'YYYY-MM-DD') as due_date, intended_outcome, status
@@ -550,6 +586,11 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
     from reviews where borough = ${borough} and episode_id = ${caseId} order by held_on, recorded_at`;
   const protectionOrders = await sql<EpisodeRecord['protectionOrders']>`
     select id, kind, started_at, ends_at, extended_by_days, ended_at, end_outcome from protection_orders where borough = ${borough} and episode_id = ${caseId} order by started_at`;
+  const visits = await sql<EpisodeRecord['visits']>`
+    select v.id, to_char(v.visited_on, 'YYYY-MM-DD') as visited_on, v.visitor, v.child_seen, v.seen_alone, v.note, to_char(v.due_date, 'YYYY-MM-DD') as due_date,
+      v.within_timescale, v.plan_id, p.kind as plan_kind, v.recorded_by, v.recorded_at
+    from visits v left join plans p on p.id = v.plan_id
+    where v.borough = ${borough} and v.episode_id = ${caseId} order by v.visited_on, v.recorded_at`;
 
   const group = <T extends Record<K, string>, K extends string>(rows: readonly T[], key: K) => {
     const map = new Map<string, T[]>();
@@ -570,5 +611,6 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
     conferences: [...conferences],
     plans: plans.map((p) => ({ ...p, actions: actionsOf(p.id), reviews: reviewsOf(p.id) })),
     protectionOrders: [...protectionOrders],
+    visits: [...visits],
   };
 }

@@ -61,6 +61,10 @@ const ClocksSchema = z.strictObject({
   firstReviewMonths: months(3, 3, 'the statutory maximum from the ICPC'),
   subsequentReviewMonths: months(6, 6, 'the statutory maximum between reviews'),
   cinReviewMonths: months(3, 12, 'a child in need plan is reviewed at least yearly'),
+  // Statutory visits (London Safeguarding Children Procedures): a child on a CP plan seen at least every 10 working
+  // days, a child on a CIN plan at least every 20. Local practice, so a borough may only visit more often.
+  cpVisitWorkingDays: workingDays(10, 10, 'the London procedures\' maximum between visits to a child on a child protection plan'),
+  cinVisitWorkingDays: workingDays(20, 20, 'the London procedures\' maximum between visits to a child on a child in need plan'),
 });
 
 const EscalationLadderSchema = z.strictObject(

@@ -46,6 +46,11 @@ export const addPlanAction = defineUpdate<T.EpisodeStep, [T.AddPlanActionInput]>
 export const updatePlanAction = defineUpdate<T.EpisodeStep, [T.UpdatePlanActionInput]>('updatePlanAction');
 /** Records a core group, review conference or CIN review; answers with the plan's overdue actions and next review. */
 export const recordReview = defineUpdate<T.EpisodeStep, [T.RecordReviewInput]>('recordReview');
+/**
+ * Records a visit to the child (date, visitor, seen, seen alone, note) on any open episode. With an open CP or CIN
+ * plan it is a statutory visit: one in which the child was seen restarts the plan's visit clock.
+ */
+export const recordVisit = defineUpdate<T.EpisodeStep, [T.RecordVisitInput]>('recordVisit');
 /** A manager steps down from CP to CIN, or from CP or CIN to early help, ending the plans that go. */
 export const stepDown = defineUpdate<T.EpisodeStep, [T.StepDownInput]>('stepDown');
 /** Steps up to a CIN plan, or towards child protection (a strategy discussion, due as soon as possible). */
@@ -142,6 +147,7 @@ export async function episodeWorkflow(input: EpisodeRunInput): Promise<EpisodeRe
   step(addPlanAction, v.validateAddPlanAction, steps.addPlanAction);
   step(updatePlanAction, v.validateUpdatePlanAction, steps.updatePlanAction);
   step(recordReview, v.validateReview, steps.recordReview);
+  step(recordVisit, v.validateRecordVisit, steps.recordVisit);
   step(stepDown, v.validateStepDown, steps.stepDown);
   step(stepUp, v.validateStepUp, steps.stepUp);
   step(closeCase, v.validateClose, steps.closeCase);

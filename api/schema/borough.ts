@@ -42,6 +42,8 @@ const ClocksRef = builder.objectRef<Settings['clocks']>('BoroughClocks').impleme
     firstReviewMonths: t.exposeInt('firstReviewMonths'),
     subsequentReviewMonths: t.exposeInt('subsequentReviewMonths'),
     cinReviewMonths: t.exposeInt('cinReviewMonths'),
+    cpVisitWorkingDays: t.exposeInt('cpVisitWorkingDays', { description: 'Working days between statutory visits to a child on a child protection plan (the first from the plan\'s start).' }),
+    cinVisitWorkingDays: t.exposeInt('cinVisitWorkingDays', { description: 'Working days between statutory visits to a child on a child in need plan (the first from the plan\'s start).' }),
   }),
 });
 

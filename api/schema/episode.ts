@@ -6,7 +6,7 @@ import type { Actor } from '../../workflows/contact';
 import {
   ACTION_STATUSES, CONFERENCE_OUTCOMES, DISCUSSION_OUTCOMES, EPISODE_STAGES, PLAN_KINDS, PROTECTION_KINDS, REVIEW_KINDS, SECTION47_RECOMMENDATIONS, SERVICE_LEVELS,
   addPlanAction, authoriseSection47, closeCase, completeAssessment, createPlan, endProtection, extendEmergencyProtectionOrder, recordEmergencyProtectionOrder,
-  recordInitialConference, recordPoliceProtection, recordReview, recordSection47Outcome, recordStrategyDiscussion, scheduleStrategyDiscussion, startAssessment,
+  recordInitialConference, recordPoliceProtection, recordReview, recordVisit, recordSection47Outcome, recordStrategyDiscussion, scheduleStrategyDiscussion, startAssessment,
   startSection47, stepDown, stepUp, updatePlanAction, type EpisodeStep,
 } from '../../workflows/episode';
 import { episodeWorkflowId } from '../../workflows/referral';
@@ -179,6 +179,17 @@ const ReviewInput = builder.inputType('ReviewInput', {
     kind: t.field({ type: ReviewKindEnum, required: true }),
     heldOn: t.field({ type: 'Date', required: true }),
     summary: t.string({ required: true, description: 'At least 10 characters.' }),
+  }),
+});
+
+const RecordVisitInput = builder.inputType('RecordVisitInput', {
+  fields: (t) => ({
+    caseId: t.id({ required: true, description: 'The child\'s open episode.' }),
+    visitedOn: t.field({ type: 'Date', required: true, description: 'Europe/London date: not before the referral, not in the future.' }),
+    visitor: t.string({ required: true, description: 'Who visited: name and role (at least 2 characters).' }),
+    childSeen: t.boolean({ required: true, description: 'Whether the child was seen. Only a visit in which the child was seen meets the plan\'s visit deadline.' }),
+    seenAlone: t.boolean({ required: true, description: 'Whether the child was seen alone (only if seen).' }),
+    note: t.string({ required: true, description: 'What the visit found (at least 10 characters).' }),
   }),
 });
 
@@ -358,6 +369,15 @@ builder.mutationField('stepUp', (t) => t.field({
   resolve: (_root, { caseId, input }, context) => takeStep(context, { caseId }, rolesFor('Mutation.stepUp'), stepUp, { ...input }),
 }));
 
+builder.mutationField('recordVisit', (t) => t.field({
+  type: EpisodeStepPayload, authScopes: { authenticated: true },
+  description: 'Records a visit to the child on an open episode. With an open CP or CIN plan it is a statutory visit: one in which the child was seen restarts the plan\'s visit clock (the borough\'s clocks.cpVisitWorkingDays / cinVisitWorkingDays); answers with the next visit due.',
+  args: { input: t.arg({ type: RecordVisitInput, required: true }) },
+  resolve: (_root, { input }, context) => takeStep(context, { caseId: input.caseId }, rolesFor('Mutation.recordVisit'), recordVisit, {
+    visitedOn: input.visitedOn, visitor: input.visitor, childSeen: input.childSeen, seenAlone: input.seenAlone, note: input.note,
+  }),
+}));
+
 builder.mutationField('closeCase', (t) => t.field({
   type: EpisodeStepPayload, authScopes: { authenticated: true },
   description: 'A manager closes the episode with a CIN reason for closure; refused while an s47 is unresolved, an assessment is open or a protection order is in force.',
@@ -523,6 +543,7 @@ const PlanRef = builder.objectRef<Plan>('Plan').implement({
     categoryOfAbuse: t.exposeString('categoryOfAbuse', { nullable: true }),
     nextReviewDueDate: t.field({ type: 'Date', nullable: true, resolve: (p) => p.nextReviewDueDate }),
     firstCoreGroupDueDate: t.field({ type: 'Date', nullable: true, resolve: (p) => p.firstCoreGroupDueDate }),
+    nextVisitDueDate: t.field({ type: 'Date', nullable: true, description: 'When the next statutory visit (the child seen) is due, while the plan is open.', resolve: (p) => p.nextVisitDueDate }),
     actions: t.field({ type: [PlanAction], resolve: (p) => p.actions }),
     reviews: t.field({ type: [PlanReview], resolve: (p) => p.reviews }),
   }),
@@ -537,6 +558,24 @@ const ProtectionOrder = builder.objectRef<EpisodeRecord['protectionOrders'][numb
     extendedByDays: t.exposeInt('extendedByDays', { nullable: true }),
     endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
     endOutcome: t.exposeString('endOutcome', { nullable: true }),
+  }),
+});
+
+const Visit = builder.objectRef<EpisodeRecord['visits'][number]>('Visit').implement({
+  description: 'A visit to the child; with an open CP or CIN plan, a statutory visit counted against the plan\'s visit deadline.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    visitedOn: t.field({ type: 'Date', resolve: (v) => v.visitedOn }),
+    visitor: t.exposeString('visitor'),
+    childSeen: t.exposeBoolean('childSeen'),
+    seenAlone: t.exposeBoolean('seenAlone'),
+    note: t.exposeString('note'),
+    dueDate: t.field({ type: 'Date', nullable: true, description: 'The plan\'s visit deadline running when it was recorded (null without a plan).', resolve: (v) => v.dueDate }),
+    withinTimescale: t.exposeBoolean('withinTimescale', { nullable: true, description: 'The child was seen by the deadline (false when not seen; null without a deadline).' }),
+    planId: t.exposeID('planId', { nullable: true, description: 'The plan the visit counts for.' }),
+    planKind: t.field({ type: PlanKindEnum, nullable: true, resolve: (v) => v.planKind as (typeof PLAN_KINDS)[number] | null }),
+    recordedBy: t.exposeString('recordedBy'),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
   }),
 });
 
@@ -578,6 +617,7 @@ const Episode = builder.objectRef<EpisodeRecord>('Episode').implement({
     conferences: t.field({ type: [InitialConference], resolve: (e) => e.conferences }),
     plans: t.field({ type: [PlanRef], resolve: (e) => e.plans }),
     protectionOrders: t.field({ type: [ProtectionOrder], resolve: (e) => e.protectionOrders }),
+    visits: t.field({ type: [Visit], description: 'Visits to the child, oldest first.', resolve: (e) => e.visits }),
   }),
 });
 

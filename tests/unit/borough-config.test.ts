@@ -40,7 +40,7 @@ describe('the shipped borough settings', () => {
     for (const borough of registry.values()) {
       const { settings } = borough;
       expect(Object.keys(settings.escalation).sort()).toEqual([...ESCALATION_STAGES].sort());
-      expect(settings.clocks).toMatchObject({ screeningWorkingDays: 1, assessmentWorkingDays: 45, icpcWorkingDays: 15, coreGroupWorkingDays: 10, firstReviewMonths: 3, subsequentReviewMonths: 6, cinReviewMonths: 3 });
+      expect(settings.clocks).toMatchObject({ screeningWorkingDays: 1, assessmentWorkingDays: 45, icpcWorkingDays: 15, coreGroupWorkingDays: 10, firstReviewMonths: 3, subsequentReviewMonths: 6, cinReviewMonths: 3, cpVisitWorkingDays: 10, cinVisitWorkingDays: 20 });
       expect(settings.clocks.mash.RED).toEqual({ hours: 4, counting: 'OFFICE_HOURS' });
       expect(settings.clocks.mash.GREEN).toEqual({ hours: 72, counting: 'CALENDAR_HOURS' });
       expect(settings.strategyDiscussion.requiredAgencies).toEqual(expect.arrayContaining(['CHILDRENS_SOCIAL_CARE', 'POLICE', 'HEALTH']));
@@ -63,6 +63,8 @@ describe('the shipped borough settings', () => {
       firstReviewMonths: 3,
       subsequentReviewMonths: 6,
       cinReviewMonths: 3,
+      cpVisitWorkingDays: 10,
+      cinVisitWorkingDays: 20,
     });
   });
 });

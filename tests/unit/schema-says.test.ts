@@ -77,6 +77,8 @@ const STATED: Record<string, number> = {
   'CloseCaseInput.note': 10,
   'ExtendEmergencyProtectionOrderInput.reason': 10,
   'EndProtectionInput.outcome': 5,
+  'RecordVisitInput.visitor': 2,
+  'RecordVisitInput.note': 10,
   'PlanActionInput.description': 20,
   'PlanActionInput.intendedOutcome': 10,
   'StrategyDiscussionActionInput.description': 20,

@@ -6,8 +6,8 @@ import type { Referral } from '../referral';
 import type { EpisodeRun } from './run';
 import type {
   AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, EmergencyProtectionOrderInput, EndProtectionInput,
-  EpisodeStep, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput, ProtectionKind, RecordReviewInput,
-  RecordStrategyDiscussionInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input, StepDeadline, StepDownInput,
+  EpisodeSettings, EpisodeStep, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput, ProtectionKind, RecordReviewInput,
+  RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input, StepDeadline, StepDownInput,
   StepUpInput, UpdatePlanActionInput,
 } from './types';
 import { SECTION_47_START_CLOCK } from './types';
@@ -25,6 +25,8 @@ const ICPC = 'ICPC';
 const reviewClock = (planId: string) => `REVIEW:${planId}`;
 const coreGroupClock = (planId: string) => `CORE_GROUP:${planId}`;
 const actionClock = (actionId: string) => `PLAN_ACTION:${actionId}`;
+const visitClock = (planId: string) => `VISIT:${planId}`;
+const VISIT = 'VISIT';
 const FOLLOW_UP = 'STRATEGY_DISCUSSION_FOLLOW_UP';
 const followUpKey = (discussionId: string, agency: string) => `sd-follow-up:${discussionId}:${agency}`;
 
@@ -306,23 +308,44 @@ export const createPlan: Handler<CreatePlanInput> = async (run, input) => {
 async function startPlanClocks(run: EpisodeRun, kind: 'CIN' | 'CP', planId: string, from: string): Promise<StepDeadline[]> {
   const { clocks } = run.settings;
   const start = run.noonOn(from);
+  // Added while episodes were running (histories without it replay unchanged): a plan also runs the statutory visit
+  // clock, the first visit due the borough's number of working days from the plan's start.
+  const visits = patched('statutory-visit-clock');
   if (kind === 'CIN') {
-    const review = await run.deadline(start, { kind: 'CALENDAR_MONTHS', months: clocks.cinReviewMonths });
+    const reviewDue = run.deadline(start, { kind: 'CALENDAR_MONTHS', months: clocks.cinReviewMonths });
+    const visitDue = visits ? run.deadline(start, { kind: 'WORKING_DAYS', days: visitWorkingDays(run.settings, 'CIN') }) : null;
+    const review = await reviewDue;
+    const visit = visitDue && (await visitDue);
     if (run.state.cinPlan?.id !== planId) return [];
     run.startClock(reviewClock(planId), { stage: 'REVIEW', subject: planId, ...review, title: 'Review the child in need plan' });
-    run.persist({ op: 'setPlanDue', args: { borough: run.state.borough, id: planId, nextReviewDue: review } });
-    return [{ what: 'REVIEW', ...review }];
+    if (visit) run.startClock(visitClock(planId), { stage: VISIT, subject: planId, ...visit, title: visitTitle('CIN') });
+    run.persist({ op: 'setPlanDue', args: { borough: run.state.borough, id: planId, nextReviewDue: review, ...(visit ? { nextVisitDue: visit } : {}) } });
+    return [{ what: 'REVIEW', ...review }, ...(visit ? [{ what: VISIT, ...visit } as const] : [])];
   }
-  const [coreGroup, review] = await Promise.all([
+  const coreGroupAndReview = Promise.all([
     run.deadline(start, { kind: 'WORKING_DAYS', days: clocks.coreGroupWorkingDays }),
     run.deadline(start, { kind: 'CALENDAR_MONTHS', months: clocks.firstReviewMonths }),
   ]);
+  const visitDue = visits ? run.deadline(start, { kind: 'WORKING_DAYS', days: visitWorkingDays(run.settings, 'CP') }) : null;
+  const [coreGroup, review] = await coreGroupAndReview;
+  const visit = visitDue && (await visitDue);
   if (run.state.cpPlan?.id !== planId) return [];
   run.startClock(coreGroupClock(planId), { stage: 'CORE_GROUP', subject: planId, ...coreGroup, title: 'Hold the first core group' });
   run.startClock(reviewClock(planId), { stage: 'REVIEW', subject: planId, ...review, title: 'Hold the first review conference' });
-  run.persist({ op: 'setPlanDue', args: { borough: run.state.borough, id: planId, nextReviewDue: review, firstCoreGroupDue: coreGroup } });
-  return [{ what: 'CORE_GROUP', ...coreGroup }, { what: 'REVIEW', ...review }];
+  if (visit) run.startClock(visitClock(planId), { stage: VISIT, subject: planId, ...visit, title: visitTitle('CP') });
+  run.persist({ op: 'setPlanDue', args: { borough: run.state.borough, id: planId, nextReviewDue: review, firstCoreGroupDue: coreGroup, ...(visit ? { nextVisitDue: visit } : {}) } });
+  return [{ what: 'CORE_GROUP', ...coreGroup }, { what: 'REVIEW', ...review }, ...(visit ? [{ what: VISIT, ...visit } as const] : [])];
 }
+
+/**
+ * Working days between statutory visits to a child on a plan of this kind: the borough's setting, or (a run carried
+ * over from before the setting existed) the London procedures' 10 for a CP plan and 20 for a CIN plan.
+ */
+export function visitWorkingDays(settings: EpisodeSettings, kind: 'CIN' | 'CP'): number {
+  return kind === 'CP' ? settings.clocks.cpVisitWorkingDays ?? 10 : settings.clocks.cinVisitWorkingDays ?? 20;
+}
+
+const visitTitle = (kind: 'CIN' | 'CP') => `Statutory visit due: see the child (${kind === 'CP' ? 'child protection' : 'child in need'} plan)`;
 
 /** Ends the open plan of a kind in the state: its clocks stop and its open actions end with it. */
 function endPlan(run: EpisodeRun, kind: 'CIN' | 'CP', endDate: string, reason: string): PlanEnd {
@@ -332,6 +355,7 @@ function endPlan(run: EpisodeRun, kind: 'CIN' | 'CP', endDate: string, reason: s
   s.actions = s.actions.filter((a) => a.planId !== plan.id);
   run.stopClock(reviewClock(plan.id), 'CANCELLED');
   run.stopClock(coreGroupClock(plan.id), 'CANCELLED');
+  run.stopClock(visitClock(plan.id), 'CANCELLED');
   if (kind === 'CP') s.cpPlan = null;
   else s.cinPlan = null;
   return { id: plan.id, kind, endDate, reason };
@@ -399,6 +423,41 @@ export const recordReview: Handler<RecordReviewInput> = async (run, input) => {
     }
   }
   return run.step({ recordId: id, deadlines, overdueActions });
+};
+
+// ---- visits ----
+
+/**
+ * Records a visit to the child. With an open CP or CIN plan (started on or before the visit) the visit counts for
+ * it: it is recorded against the visit deadline running then (met only if the child was seen by then), and a visit
+ * in which the child was seen restarts the plan's visit clock from the visit's date. A visit in which the child was
+ * not seen is recorded, and the deadline stands. A visit dated before a later one already recorded never moves the
+ * clock back.
+ */
+export const recordVisit: Handler<RecordVisitInput> = async (run, input) => {
+  const s = run.state;
+  const id = uuid4();
+  const open = s.cpPlan ? { kind: 'CP' as const, id: s.cpPlan.id, startDate: s.cpPlan.startDate } : s.cinPlan ? { kind: 'CIN' as const, ...s.cinPlan } : null;
+  const plan = open && input.visitedOn >= open.startDate ? open : null;
+  const key = plan ? visitClock(plan.id) : null;
+  const standing = key ? s.clocks[key] : undefined;
+  const dueDate = standing?.dueDate ?? null;
+  const withinTimescale = dueDate === null ? null : input.childSeen && input.visitedOn <= dueDate;
+  run.persist({ op: 'recordVisit', args: {
+    ...run.stamp(input.actor.userId), id, planId: plan?.id ?? null, planKind: plan?.kind ?? null, visitedOn: input.visitedOn, visitor: input.visitor.trim(),
+    childSeen: input.childSeen, seenAlone: input.childSeen && input.seenAlone, note: input.note.trim(), dueDate, withinTimescale,
+  } });
+  if (plan && key && input.childSeen) {
+    const next = await run.deadline(run.noonOn(input.visitedOn), { kind: 'WORKING_DAYS', days: visitWorkingDays(run.settings, plan.kind) });
+    const current = s.clocks[key];
+    const stillOpen = !s.closed && (plan.kind === 'CP' ? s.cpPlan : s.cinPlan)?.id === plan.id;
+    if (stillOpen && (!current || next.dueAt > current.dueAt)) {
+      run.stopClock(key, 'DONE');
+      run.startClock(key, { stage: VISIT, subject: plan.id, ...next, title: visitTitle(plan.kind) });
+      run.persist({ op: 'setPlanDue', args: { borough: s.borough, id: plan.id, nextVisitDue: next } });
+    }
+  }
+  return run.step({ recordId: id, deadlines: key ? running(run, [key]) : [] });
 };
 
 // ---- moving and closing ----

@@ -155,6 +155,18 @@ export interface StepUpInput extends Step {
   reason: string;
 }
 
+/** A visit to the child (a statutory visit when the child has an open CP or CIN plan). */
+export interface RecordVisitInput extends Step {
+  /** Local date 'YYYY-MM-DD': not before the referral, not in the future. */
+  visitedOn: string;
+  /** Who visited (name and role). */
+  visitor: string;
+  childSeen: boolean;
+  /** Seen alone (only if seen). */
+  seenAlone: boolean;
+  note: string;
+}
+
 export interface CloseCaseInput extends Step {
   /** CIN reason for closure, RC1–RC9. */
   reason: string;
@@ -229,6 +241,12 @@ export interface EpisodeSettings {
     firstReviewMonths: number;
     subsequentReviewMonths: number;
     cinReviewMonths: number;
+    /**
+     * Working days between statutory visits to a child on a CP / CIN plan. Absent from settings a run carried over
+     * from before they existed: the London procedures' 10 and 20 then apply (see visitWorkingDays).
+     */
+    cpVisitWorkingDays?: number;
+    cinVisitWorkingDays?: number;
   };
   /** The borough's working calendar: time zone, working weekdays, and bank holidays from a year back to five on. */
   calendar: { timeZone: string; officeHours: { days: number[]; start: string; end: string }; holidays: string[] };

@@ -8,7 +8,7 @@ import { SECTION_47_START_CLOCK } from './types';
 import type {
   AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, DiscussionAttendee, EmergencyProtectionOrderInput,
   EndProtectionInput, EpisodeSettings, EpisodeState, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput,
-  RecordReviewInput, RecordStrategyDiscussionInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input,
+  RecordReviewInput, RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input,
   StepDownInput, StepUpInput, UpdatePlanActionInput,
 } from './types';
 
@@ -186,6 +186,17 @@ export const validateReview: Validator<RecordReviewInput> = (s, cfg, input, now)
   const heldOn = dateInEpisode(s, cfg, input.heldOn, 'heldOn', now);
   if (heldOn !== null && heldOn < plan.startDate) problem(`heldOn: ${heldOn} is before the plan started (${plan.startDate}).`);
   text(input.summary, 'summary', 10);
+};
+
+/**
+ * A visit to the child, on any open episode: dated within the episode (not before the referral, not in the future),
+ * with who visited and a note; seen alone only if seen.
+ */
+export const validateRecordVisit: Validator<RecordVisitInput> = (s, cfg, input, now) => {
+  dateInEpisode(s, cfg, input.visitedOn, 'visitedOn', now);
+  text(input.visitor, 'visitor', 2);
+  if (input.seenAlone && !input.childSeen) problem('seenAlone: a child who was not seen cannot have been seen alone; set childSeen to true, or seenAlone to false.');
+  text(input.note, 'note', 10);
 };
 
 export const validateStepDown: Validator<StepDownInput> = (s, _cfg, input) => {
