@@ -128,6 +128,7 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     expect(icpc.deadlines).toEqual([
       { what: 'CORE_GROUP', dueAt: expect.any(String) as string, dueDate: workingDaysFrom(h, borough, `${icpcDay}T12:00:00Z`, 10) },
       { what: 'REVIEW', dueAt: expect.any(String) as string, dueDate: addCalendarMonths(icpcDay, 3) },
+      { what: 'VISIT', dueAt: expect.any(String) as string, dueDate: workingDaysFrom(h, borough, `${icpcDay}T12:00:00Z`, h.boroughs.get(borough)!.settings.clocks.cpVisitWorkingDays) },
     ]);
     const [plan] = await settled(
       () => h.sql<{ kind: string; startDate: string; conferenceId: string }[]>`select kind, to_char(start_date, 'YYYY-MM-DD') as start_date, conference_id from plans where episode_id = ${c.caseId}`,
@@ -231,7 +232,10 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     const today = londonDate(await nowOf(h));
     const plan = await take(h, c, createPlan, { actor: PRACTITIONER, caseId: c.caseId, kind: 'CIN', startDate: null });
     const months = h.boroughs.get(borough)!.settings.clocks.cinReviewMonths;
-    expect(plan.deadlines).toEqual([{ what: 'REVIEW', dueAt: expect.any(String) as string, dueDate: addCalendarMonths(today, months) }]);
+    expect(plan.deadlines).toEqual([
+      { what: 'REVIEW', dueAt: expect.any(String) as string, dueDate: addCalendarMonths(today, months) },
+      { what: 'VISIT', dueAt: expect.any(String) as string, dueDate: workingDaysFrom(h, borough, `${today}T12:00:00Z`, h.boroughs.get(borough)!.settings.clocks.cinVisitWorkingDays) },
+    ]);
     const action = await take(h, c, addPlanAction, {
       actor: PRACTITIONER, caseId: c.caseId, description: 'Adult mental health to offer mother an assessment appointment within two weeks',
       responsibleAgency: 'ADULT_MENTAL_HEALTH', responsiblePerson: null, dueDate: plusDays(today, 14), intendedOutcome: 'Mother has a treatment plan for her depression',

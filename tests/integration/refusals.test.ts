@@ -256,6 +256,10 @@ describe('an episode step with several problems', () => {
     expectProblems(await step('updatePlanAction', 'UpdatePlanActionInput', caseId, { actionId: action.recordId, description: 'monitor', dueDate: DateTime.now().plus({ days: 14 }).toISODate() }, as.practitioner),
       'updatePlanAction', ['input.description', 'input.note']);
     expectProblems(await step('recordReview', 'ReviewInput', caseId, { kind: 'CIN_REVIEW', heldOn: today(), summary: 'ok' }, as.practitioner), 'recordReview', ['input.summary']);
+    // recordVisit names its episode inside its input.
+    expectProblems(await stack.graphql('mutation ($input: RecordVisitInput!) { recordVisit(input: $input) { caseId } }', {
+      input: { caseId, visitedOn: inAWeek(), visitor: '', childSeen: false, seenAlone: true, note: 'ok' },
+    }, as.practitioner), 'recordVisit', ['input.visitedOn', 'input.visitor', 'input.seenAlone', 'input.note']);
     expectProblems(await step('stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'ok' }, as.manager), 'stepDown', ['input.reason']);
     expectProblems(await step('closeCase', 'CloseCaseInput', caseId, { reason: 'RC99', note: 'bye' }, as.manager), 'closeCase', ['input.reason', 'input.note']);
   });
