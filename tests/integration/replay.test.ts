@@ -24,6 +24,7 @@ describe('replaying recorded workflow histories', () => {
       'episode-child-protection-hf.json',
       'episode-child-protection-hf-before-section-47-start-clock.json',
       'episode-continued-as-new-wcc.json',
+      'episode-statutory-visits-hf.json',
     ]));
   });
 

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { addOfficeHours, addWorkingDays, isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import { episodeWorkflowId } from '../../workflows/referral';
+import { historyToFixture } from '../support/histories';
 import { eventually, startStack, type GraphQLResult, type TestStack } from '../support/stack';
 import { attendees, decideScreening, episodeOf, episodeStep, receiveContact, screenable, type EpisodeStepAnswer } from '../support/walk';
 
@@ -102,6 +103,19 @@ async function childOnCpPlan(borough: string, token: string): Promise<{ caseId: 
   const planStart = await today();
   const conference = await episodeStep(stack, token, 'recordInitialConference', 'InitialConferenceInput', caseId, { heldOn: planStart, outcome: 'CP_PLAN', categoryOfAbuse: 'NEG', note: null });
   return { caseId, planStart, conference };
+}
+
+// ---- the replay fixture ----
+
+const FIXTURES = path.join(projectRoot, 'tests', 'fixtures', 'histories');
+/** Records a closed episode's history once, when absent (its workflow's result awaited without unlocking the time-skipping clock: `stack.temporal` is not the test environment's client). */
+async function recordFixture(name: string, caseId: string): Promise<void> {
+  const file = path.join(FIXTURES, name);
+  if (await fs.stat(file).catch(() => null)) return;
+  const [row] = await stack.sql<{ childId: string }[]>`select child_id from episodes where id = ${caseId}`;
+  const handle = stack.temporal.workflow.getHandle(episodeWorkflowId(row!.childId));
+  await handle.result();
+  await fs.writeFile(file, historyToFixture(await handle.fetchHistory()));
 }
 
 // ---- reading ----
@@ -206,6 +220,14 @@ describe('a statutory visit', () => {
       ['CP', cpPlan.id, firstDue.hf, true],
       ['CIN', onCin.episode.plans[1]!.id, cinDue, true],
     ]);
+
+    // Closure (the family moved away) ends the CIN plan and its clock. The whole history, visits and clocks behind the
+    // `statutory-visit-clock` patch, is recorded once for tests/integration/replay.test.ts.
+    await episodeStep(stack, tokens.hf, 'closeCase', 'CloseCaseInput', hf.caseId, { reason: 'RC5', note: 'The family moved away; case transferred to their new authority.' });
+    const closed = await shown(hf.caseId, tokens.hf);
+    expect(closed.episode.plans.map((p) => p.nextVisitDueDate)).toEqual([null, null]);
+    expect(visitTasks(closed)).toEqual([]);
+    await recordFixture('episode-statutory-visits-hf.json', hf.caseId);
   });
 
   it('in which the child was not seen leaves the deadline standing; the missed visit escalates up the VISIT ladder until the child is seen', async () => {
