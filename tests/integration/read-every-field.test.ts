@@ -87,7 +87,7 @@ describe('the selection sets come from the schema', () => {
     for (const field of ['Contact.consent', 'Contact.recommendation', 'Recommendation.rules', 'RuleTrace.conditions', 'ConditionTrace.factValue', 'ScreeningClock.dueAt', 'Case.timeline', 'CaseEvent.detail', 'Case.escalations', 'Task.overdue']) {
       expect(CONTACT.fields.has(field) || CASE.fields.has(field), field).toBe(true);
     }
-    for (const field of ['Episode.section47s', 'Section47Enquiry.icpcDueDate', 'Episode.plans', 'Plan.actions', 'PlanAction.dueDate', 'Plan.reviews', 'Episode.protectionOrders', 'StrategyDiscussion.attendees', 'Episode.conferences']) {
+    for (const field of ['Episode.section47s', 'Section47Enquiry.icpcDueDate', 'Episode.plans', 'Plan.actions', 'PlanAction.dueDate', 'Plan.reviews', 'Episode.protectionOrders', 'StrategyDiscussion.attendees', 'Episode.conferences', 'Episode.visits', 'Visit.withinTimescale', 'Plan.nextVisitDueDate']) {
       expect(EPISODE.fields.has(field), field).toBe(true);
     }
     // Every field the schema gives these types is selected (none skipped but a type already on the path).
@@ -214,6 +214,15 @@ describe('an episode can be read at every stage it passes through', () => {
     });
     await episodeStep(stack, manager, 'recordReview', 'ReviewInput', caseId, { kind: 'CORE_GROUP', heldOn, summary: 'First core group: the plan is under way.' });
     await episodeShows(caseId, { stage: 'CP_PLAN', plans: [{ kind: 'CP', actions: [{ dueDate: actionDue, status: 'OPEN', responsiblePerson: 'HV Patel' }], reviews: [{ kind: 'CORE_GROUP', heldOn }] }] });
+    const visit = await stack.graphql<{ recordVisit: { deadlines: { what: string; dueDate: string }[] } }>('mutation ($input: RecordVisitInput!) { recordVisit(input: $input) { deadlines { what dueDate } } }', {
+      input: { caseId, visitedOn: heldOn, visitor: 'Ana Duarte, social worker', childSeen: true, seenAlone: false, note: 'Seen at home with mother; home conditions improved.' },
+    }, manager);
+    expect(visit.errors, JSON.stringify(visit.errors)).toBeUndefined();
+    const nextVisit = visit.data!.recordVisit.deadlines[0]!.dueDate;
+    await episodeShows(caseId, {
+      stage: 'CP_PLAN', plans: [{ kind: 'CP', nextVisitDueDate: nextVisit }],
+      visits: [{ visitedOn: heldOn, childSeen: true, seenAlone: false, planKind: 'CP', dueDate: expect.any(String) as string, withinTimescale: true, recordedBy: 'tm-hf-reader' }],
+    });
 
     await episodeStep(stack, manager, 'stepDown', 'StepDownInput', caseId, { to: 'CIN', reason: 'Review conference: risk reduced, support continues.' });
     await episodeShows(caseId, { stage: 'CIN_PLAN', level: 'CIN' });
