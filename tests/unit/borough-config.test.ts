@@ -102,6 +102,18 @@ describe('clocks differ where the boroughs\' practice differs', () => {
 });
 
 describe('checking settings', () => {
+  it('lets a borough visit children on plans more often than the London procedures, never less', () => {
+    const hf = registry.get('hf')!.settings;
+    const parsed = BoroughSettingsSchema.parse({ ...hf, clocks: { ...hf.clocks, cpVisitWorkingDays: 5, cinVisitWorkingDays: 15 } });
+    expect(parsed.clocks).toMatchObject({ cpVisitWorkingDays: 5, cinVisitWorkingDays: 15 });
+    const tooRare = BoroughSettingsSchema.safeParse({ ...hf, clocks: { ...hf.clocks, cpVisitWorkingDays: 11, cinVisitWorkingDays: 0 } });
+    expect(tooRare.success).toBe(false);
+    expect(tooRare.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'clocks.cpVisitWorkingDays: must be at most 10 (the London procedures\' maximum between visits to a child on a child protection plan)',
+      'clocks.cinVisitWorkingDays: must be at least 1',
+    ]);
+  });
+
   it('reports every problem at once, each with its path', async () => {
     const good = await settingsOf('hf');
     const clocks = good.clocks as Record<string, unknown>;
