@@ -76,6 +76,9 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordEmergencyProtectionOrder': PROTECTION,
   'Mutation.extendEmergencyProtectionOrder': PROTECTION,
   'Mutation.endProtection': PROTECTION,
+  // Early help (issue 10): the step down to it is a manager's (stepDown); recording it is casework.
+  'Mutation.recordEarlyHelpAssessment': CASEWORKERS,
+  'Mutation.endEarlyHelp': CASEWORKERS,
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

@@ -217,17 +217,18 @@ export async function setAssessmentDue(tx: Tx, a: { borough: string; id: string;
 
 export async function completeAssessment(
   tx: Tx,
-  a: Stamp & { id: string; factors: string[]; summary: string; overdueReason: string | null; dueDate: string; overdue: boolean },
+  a: Stamp & { id: string; factors: string[]; summary: string; overdueReason: string | null; dueDate: string; overdue: boolean; childSeen?: boolean | null },
 ): Promise<void> {
   const updated = await tx`
-    update assessments set status = 'COMPLETED', completed_at = ${a.at}, authorised_by = ${a.by}, overdue_reason = ${a.overdueReason}, summary = ${a.summary}
+    update assessments set status = 'COMPLETED', completed_at = ${a.at}, authorised_by = ${a.by}, overdue_reason = ${a.overdueReason}, summary = ${a.summary},
+      child_seen = ${a.childSeen ?? null}
     where borough = ${a.borough} and id = ${a.id} and status = 'OPEN' returning id`;
   if (updated.length === 0) return;
   for (const code of a.factors) {
     await tx`insert into assessment_factors (assessment_id, borough, code) values (${a.id}, ${a.borough}, ${code}) on conflict do nothing`;
   }
   await event(tx, a, 'ASSESSMENT_COMPLETED', `assessment-completed:${a.id}`, {
-    assessmentId: a.id, factors: a.factors, authorisedBy: a.by, dueDate: a.dueDate, withinTimescale: !a.overdue, overdueReason: a.overdueReason,
+    assessmentId: a.id, factors: a.factors, authorisedBy: a.by, dueDate: a.dueDate, withinTimescale: !a.overdue, overdueReason: a.overdueReason, childSeen: a.childSeen ?? null,
   });
 }
 
@@ -392,6 +393,30 @@ export async function changeLevel(
   await event(tx, c, c.direction === 'UP' ? 'STEPPED_UP' : 'STEPPED_DOWN', `step:${c.id}`, { from: c.from, to: c.to, reason: c.reason });
 }
 
+/** Starts the early help episode a step down to early help decided on (written in the step down's batch). Idempotent. */
+export async function startEarlyHelp(tx: Tx, e: Stamp & { id: string; stepChangeId: string; startedOn: string; organisation: string }): Promise<void> {
+  const inserted = await tx`
+    insert into early_help_episodes (id, borough, episode_id, child_id, step_change_id, started_on, organisation, recorded_by, recorded_at)
+    select ${e.id}, ${e.borough}, ${e.caseId}, child_id, ${e.stepChangeId}, ${e.startedOn}, ${e.organisation}, ${e.by}, ${e.at}
+    from episodes where borough = ${e.borough} and id = ${e.caseId}
+    on conflict (id) do nothing returning id`;
+  if (inserted.length > 0) await event(tx, e, 'EARLY_HELP_STARTED', `early-help-started:${e.id}`, { earlyHelpId: e.id, startedOn: e.startedOn, organisation: e.organisation });
+}
+
+export async function recordEarlyHelpAssessment(tx: Tx, e: Stamp & { id: string; completedOn: string }): Promise<void> {
+  const updated = await tx`
+    update early_help_episodes set assessment_completed_on = ${e.completedOn}
+    where borough = ${e.borough} and id = ${e.id} and assessment_completed_on is null returning id`;
+  if (updated.length > 0) await event(tx, e, 'EARLY_HELP_ASSESSMENT_COMPLETED', `early-help-assessed:${e.id}`, { earlyHelpId: e.id, completedOn: e.completedOn });
+}
+
+export async function endEarlyHelp(tx: Tx, e: Stamp & { id: string; endedOn: string; outcome: string; note: string | null }): Promise<void> {
+  const updated = await tx`
+    update early_help_episodes set ended_on = ${e.endedOn}, outcome = ${e.outcome}, outcome_note = ${e.note}, ended_by = ${e.by}
+    where borough = ${e.borough} and id = ${e.id} and ended_on is null returning id`;
+  if (updated.length > 0) await event(tx, e, 'EARLY_HELP_ENDED', `early-help-ended:${e.id}`, { earlyHelpId: e.id, endedOn: e.endedOn, outcome: e.outcome, note: e.note });
+}
+
 /** Closes the episode and its case: ends open plans, cancels every open task, records the reason. Idempotent. */
 export async function closeEpisode(
   tx: Tx,
@@ -435,7 +460,7 @@ export async function endProtection(tx: Tx, p: Stamp & { id: string; endedAt: st
 const WRITERS = {
   joinReferral, scheduleDiscussion, recordDiscussion, startSection47, setIcpcDue, recordSection47Outcome, authoriseSection47, startAssessment, setAssessmentDue,
   completeAssessment, recordConference, createPlan, setPlanDue, recordVisit, addPlanAction, updatePlanAction, recordReview, setReviewNextDue, changeLevel, closeEpisode,
-  startProtection, extendProtection, endProtection,
+  startProtection, extendProtection, endProtection, startEarlyHelp, recordEarlyHelpAssessment, endEarlyHelp,
   openTask: async (tx: Tx, task: TaskInput) => {
     await openTask(tx, task);
   },
@@ -523,7 +548,9 @@ export interface EpisodeRecord {
     id: string; status: string; strategyDiscussionId: string; startedAt: Date; icpcAnchor: string; icpcDueDate: string | null; enquiries: string[] | null; analysis: string | null;
     recommendation: string | null; recommendationDetail: string | null; authorisedBy: string | null; authorisedAt: Date | null; managerComment: string | null;
   }[];
-  assessments: { id: string; status: string; startedAt: Date; dueDate: string | null; completedAt: Date | null; authorisedBy: string | null; overdueReason: string | null; factors: string[] }[];
+  assessments: {
+    id: string; status: string; startedAt: Date; dueDate: string | null; completedAt: Date | null; authorisedBy: string | null; overdueReason: string | null; childSeen: boolean | null; factors: string[];
+  }[];
   conferences: { id: string; section47Id: string; heldOn: string; dueDate: string | null; withinTimescale: boolean | null; outcome: string; categoryOfAbuse: string | null }[];
   plans: {
     id: string; kind: string; startDate: string; endDate: string | null; endReason: string | null; categoryOfAbuse: string | null; nextReviewDueDate: string | null; firstCoreGroupDueDate: string | null;
@@ -536,11 +563,15 @@ export interface EpisodeRecord {
     id: string; visitedOn: string; visitor: string; childSeen: boolean; seenAlone: boolean; note: string; dueDate: string | null; withinTimescale: boolean | null;
     planId: string | null; planKind: string | null; recordedBy: string; recordedAt: Date;
   }[];
+  earlyHelp: {
+    id: string; stepChangeId: string | null; startedOn: string; organisation: string; assessmentCompletedOn: string | null; endedOn: string | null; outcome: string | null;
+    outcomeNote: string | null; recordedBy: string; recordedAt: Date; endedBy: string | null;
+  }[];
 }
 
 /** One episode with everything recorded in it (a fixed number of queries, whatever its size), if in `borough`. */
 export async function findEpisode(sql: Sql, borough: string, caseId: string): Promise<EpisodeRecord | null> {
-  const [episode] = await sql<Omit<EpisodeRecord, 'referrals' | 'strategyDiscussions' | 'section47s' | 'assessments' | 'conferences' | 'plans' | 'protectionOrders' | 'visits'>[]>`
+  const [episode] = await sql<Omit<EpisodeRecord, 'referrals' | 'strategyDiscussions' | 'section47s' | 'assessments' | 'conferences' | 'plans' | 'protectionOrders' | 'visits' | 'earlyHelp'>[]>`
     select e.id, e.borough, e.child_id, e.first_contact_id, c.contact_id, c.child_position, c.reference, c.stage, e.referral_at, to_char(e.referral_date, 'YYYY-MM-DD') as referral_date,
       e.referral_source, e.primary_need, e.pathway, e.level_of_need, e.rag, e.re_referral, e.previous_episode_id, e.referral_nfa,
       to_char(e.assessment_due_date, 'YYYY-MM-DD') as assessment_due_date, e.level, e.closed_at, e.closure_reason, e.closure_note
@@ -564,7 +595,7 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
       recommendation, recommendation_detail, authorised_by, authorised_at, manager_comment
     from section47s where borough = ${borough} and episode_id = ${caseId} order by started_at`;
   const assessments = await sql<Omit<EpisodeRecord['assessments'][number], 'factors'>[]>`
-    select id, status, started_at, to_char(due_date, 'YYYY-MM-DD') as due_date, completed_at, authorised_by, overdue_reason
+    select id, status, started_at, to_char(due_date, 'YYYY-MM-DD') as due_date, completed_at, authorised_by, overdue_reason, child_seen
     from assessments where borough = ${borough} and episode_id = ${caseId} order by started_at`;
   const factors = await sql<{ assessmentId: string; code: string }[]>`
     select f.assessment_id, f.code from assessment_factors f join assessments a on a.id = f.assessment_id
@@ -591,6 +622,10 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
       v.within_timescale, v.plan_id, p.kind as plan_kind, v.recorded_by, v.recorded_at
     from visits v left join plans p on p.id = v.plan_id
     where v.borough = ${borough} and v.episode_id = ${caseId} order by v.visited_on, v.recorded_at`;
+  const earlyHelp = await sql<EpisodeRecord['earlyHelp']>`
+    select id, step_change_id, to_char(started_on, 'YYYY-MM-DD') as started_on, organisation, to_char(assessment_completed_on, 'YYYY-MM-DD') as assessment_completed_on,
+      to_char(ended_on, 'YYYY-MM-DD') as ended_on, outcome, outcome_note, recorded_by, recorded_at, ended_by
+    from early_help_episodes where borough = ${borough} and episode_id = ${caseId} order by started_on, recorded_at`;
 
   const group = <T extends Record<K, string>, K extends string>(rows: readonly T[], key: K) => {
     const map = new Map<string, T[]>();
@@ -612,5 +647,6 @@ export async function findEpisode(sql: Sql, borough: string, caseId: string): Pr
     plans: plans.map((p) => ({ ...p, actions: actionsOf(p.id), reviews: reviewsOf(p.id) })),
     protectionOrders: [...protectionOrders],
     visits: [...visits],
+    earlyHelp: [...earlyHelp],
   };
 }

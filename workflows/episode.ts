@@ -65,6 +65,10 @@ export const recordEmergencyProtectionOrder = defineUpdate<T.EpisodeStep, [T.Eme
 export const extendEmergencyProtectionOrder = defineUpdate<T.EpisodeStep, [T.ExtendEmergencyProtectionOrderInput]>('extendEmergencyProtectionOrder');
 /** Records how police protection or an emergency protection order ended, stopping its clock. */
 export const endProtection = defineUpdate<T.EpisodeStep, [T.EndProtectionInput]>('endProtection');
+/** Records that the open early help episode's assessment was completed (once). */
+export const recordEarlyHelpAssessment = defineUpdate<T.EpisodeStep, [T.RecordEarlyHelpAssessmentInput]>('recordEarlyHelpAssessment');
+/** Records how the open early help episode ended (not STEPPED_UP: a step up ends it itself); the episode stays open. */
+export const endEarlyHelp = defineUpdate<T.EpisodeStep, [T.EndEarlyHelpInput]>('endEarlyHelp');
 
 /** A run's input: the contract's, plus what a previous run carries over. */
 export interface EpisodeRunInput extends EpisodeWorkflowInput {
@@ -155,6 +159,8 @@ export async function episodeWorkflow(input: EpisodeRunInput): Promise<EpisodeRe
   step(recordEmergencyProtectionOrder, v.validateEmergencyProtectionOrder, steps.recordEmergencyProtectionOrder);
   step(extendEmergencyProtectionOrder, v.validateExtendEmergencyProtectionOrder, steps.extendEmergencyProtectionOrder);
   step(endProtection, v.validateEndProtection, steps.endProtection);
+  step(recordEarlyHelpAssessment, v.validateRecordEarlyHelpAssessment, steps.recordEarlyHelpAssessment);
+  step(endEarlyHelp, v.validateEndEarlyHelp, steps.endEarlyHelp);
 
   // 1. Resume the carried episode at once (with the settings read for this run as the last one ended), or read the
   //    borough's settings and open an episode on the first referral.
@@ -203,7 +209,7 @@ async function openOnFirstReferral(inbox: Referral[], settings: T.EpisodeSetting
       pathway: first.pathway, levelOfNeed: first.levelOfNeed, rag: first.rag, reReferral: opened.reReferral, prebirth: first.child.dateOfBirth === null,
       contactIds: [first.contactId], level: 'NONE', nfa: false, servicesStarted: false, assessmentDue,
       strategy: { required: null, scheduled: null, held: [], followUps: [] },
-      s47: null, assessment: null, assessmentsCompleted: 0, cinPlan: null, cpPlan: null, actions: [], protection: { police: null, epo: null }, clocks: {}, closed: null, writes: 0,
+      s47: null, assessment: null, assessmentsCompleted: 0, cinPlan: null, cpPlan: null, actions: [], protection: { police: null, epo: null }, clocks: {}, earlyHelp: null, closed: null, writes: 0,
     }, settings);
     log.info('Episode opened', { caseId: opened.caseId, reReferral: opened.reReferral });
     steps.begin(run, first);

@@ -4,9 +4,10 @@ import { findEpisode, findEpisodeHeader, type EpisodeRecord } from '../../db/epi
 import type { Agency } from '../../rules/vocabulary';
 import type { Actor } from '../../workflows/contact';
 import {
-  ACTION_STATUSES, CONFERENCE_OUTCOMES, DISCUSSION_OUTCOMES, EPISODE_STAGES, PLAN_KINDS, PROTECTION_KINDS, REVIEW_KINDS, SECTION47_RECOMMENDATIONS, SERVICE_LEVELS,
-  addPlanAction, authoriseSection47, closeCase, completeAssessment, createPlan, endProtection, extendEmergencyProtectionOrder, recordEmergencyProtectionOrder,
-  recordInitialConference, recordPoliceProtection, recordReview, recordVisit, recordSection47Outcome, recordStrategyDiscussion, scheduleStrategyDiscussion, startAssessment,
+  ACTION_STATUSES, CONFERENCE_OUTCOMES, DISCUSSION_OUTCOMES, EARLY_HELP_OUTCOMES, EPISODE_STAGES, PLAN_KINDS, PROTECTION_KINDS, REVIEW_KINDS, SECTION47_RECOMMENDATIONS,
+  SERVICE_LEVELS, addPlanAction, authoriseSection47, closeCase, completeAssessment, createPlan, endEarlyHelp, endProtection, extendEmergencyProtectionOrder,
+  recordEarlyHelpAssessment, recordEmergencyProtectionOrder, recordInitialConference, recordPoliceProtection, recordReview, recordVisit, recordSection47Outcome,
+  recordStrategyDiscussion, scheduleStrategyDiscussion, startAssessment,
   startSection47, stepDown, stepUp, updatePlanAction, type EpisodeStep,
 } from '../../workflows/episode';
 import { episodeWorkflowId } from '../../workflows/referral';
@@ -35,6 +36,10 @@ const PlanActionStatusEnum = builder.enumType('PlanActionStatus', { values: ACTI
 const ProtectionKindEnum = builder.enumType('ProtectionKind', { values: PROTECTION_KINDS });
 const StepDownToEnum = builder.enumType('StepDownTo', { values: ['CIN', 'EARLY_HELP'] as const });
 const StepUpToEnum = builder.enumType('StepUpTo', { values: ['CIN', 'CP'] as const });
+const EarlyHelpOutcomeEnum = builder.enumType('EarlyHelpOutcome', {
+  values: EARLY_HELP_OUTCOMES,
+  description: 'How an early help episode ended. STEPPED_UP is set by a step up to social care (stepUp, a CIN plan, or a CP plan at a conference), never by endEarlyHelp.',
+});
 
 // ---- the answer to every step ----
 
@@ -132,6 +137,7 @@ const CompleteAssessmentInput = builder.inputType('CompleteAssessmentInput', {
     factors: t.stringList({ required: true, description: 'Factors identified, as CIN census codes (e.g. 3B, 16A; 21 for none).' }),
     summary: t.string({ required: true, description: 'At least 10 characters.' }),
     overdueReason: t.string({ description: 'Required once the assessment is past its due date.' }),
+    childSeen: t.boolean({ required: true, description: 'Whether the child was seen during the assessment (Ofsted Annex A list 4).' }),
   }),
 });
 
@@ -193,8 +199,36 @@ const RecordVisitInput = builder.inputType('RecordVisitInput', {
   }),
 });
 
+const EarlyHelpInput = builder.inputType('EarlyHelpInput', {
+  description: 'The early help episode a step down to early help starts.',
+  fields: (t) => ({
+    organisation: t.string({ required: true, description: 'The organisation assessing and working with the family, e.g. the family hub (at least 2 characters).' }),
+    startDate: t.field({ type: 'Date', description: 'When early help started: defaults to today; not in the future nor before the referral.' }),
+  }),
+});
+
 const StepDownInput = builder.inputType('StepDownInput', {
-  fields: (t) => ({ to: t.field({ type: StepDownToEnum, required: true }), reason: t.string({ required: true, description: 'At least 10 characters.' }) }),
+  fields: (t) => ({
+    to: t.field({ type: StepDownToEnum, required: true }),
+    reason: t.string({ required: true, description: 'At least 10 characters.' }),
+    earlyHelp: t.field({ type: EarlyHelpInput, description: 'Required with to: EARLY_HELP (and only then).' }),
+  }),
+});
+
+const RecordEarlyHelpAssessmentInput = builder.inputType('RecordEarlyHelpAssessmentInput', {
+  fields: (t) => ({
+    caseId: t.id({ required: true, description: 'The episode with the open early help.' }),
+    completedOn: t.field({ type: 'Date', required: true, description: 'Not in the future, nor before early help started.' }),
+  }),
+});
+
+const EndEarlyHelpInput = builder.inputType('EndEarlyHelpInput', {
+  fields: (t) => ({
+    caseId: t.id({ required: true, description: 'The episode with the open early help.' }),
+    endedOn: t.field({ type: 'Date', required: true, description: 'Not in the future, nor before early help started or its assessment was completed.' }),
+    outcome: t.field({ type: EarlyHelpOutcomeEnum, required: true, description: 'Not STEPPED_UP (use stepUp).' }),
+    note: t.string({ description: 'Required for OTHER (at least 10 characters).' }),
+  }),
 });
 
 const StepUpInput = builder.inputType('StepUpInput', {
@@ -309,7 +343,7 @@ builder.mutationField('completeAssessment', (t) => t.field({
   description: 'A manager completes and authorises an assessment with its factors (CIN codes); once overdue, with a reason.',
   args: { caseId: t.arg.id({ required: true }), input: t.arg({ type: CompleteAssessmentInput, required: true }) },
   resolve: (_root, { caseId, input }, context) => takeStep(context, { caseId }, rolesFor('Mutation.completeAssessment'), completeAssessment, {
-    factors: input.factors, summary: input.summary, overdueReason: input.overdueReason ?? null,
+    factors: input.factors, summary: input.summary, overdueReason: input.overdueReason ?? null, childSeen: input.childSeen,
   }),
 }));
 
@@ -357,9 +391,27 @@ builder.mutationField('recordReview', (t) => t.field({
 
 builder.mutationField('stepDown', (t) => t.field({
   type: EpisodeStepPayload, authScopes: { authenticated: true },
-  description: 'Steps down from CP to CIN (a manager), or from CP or CIN to early help.',
+  description: 'A manager steps down from CP to CIN, or from CP or CIN to early help (with the early help episode it starts: earlyHelp).',
   args: { caseId: t.arg.id({ required: true }), input: t.arg({ type: StepDownInput, required: true }) },
-  resolve: (_root, { caseId, input }, context) => takeStep(context, { caseId }, rolesFor('Mutation.stepDown'), stepDown, { ...input }),
+  resolve: (_root, { caseId, input }, context) => takeStep(context, { caseId }, rolesFor('Mutation.stepDown'), stepDown, {
+    to: input.to, reason: input.reason, earlyHelp: input.earlyHelp ? { organisation: input.earlyHelp.organisation, startDate: input.earlyHelp.startDate ?? null } : null,
+  }),
+}));
+
+builder.mutationField('recordEarlyHelpAssessment', (t) => t.field({
+  type: EpisodeStepPayload, authScopes: { authenticated: true },
+  description: 'Records that the open early help episode\'s assessment was completed (once).',
+  args: { input: t.arg({ type: RecordEarlyHelpAssessmentInput, required: true }) },
+  resolve: (_root, { input }, context) => takeStep(context, { caseId: input.caseId }, rolesFor('Mutation.recordEarlyHelpAssessment'), recordEarlyHelpAssessment, { completedOn: input.completedOn }),
+}));
+
+builder.mutationField('endEarlyHelp', (t) => t.field({
+  type: EpisodeStepPayload, authScopes: { authenticated: true },
+  description: 'Records how the open early help episode ended (OTHER needs a note). The episode stays open at level EARLY_HELP until a manager closes it or a step up.',
+  args: { input: t.arg({ type: EndEarlyHelpInput, required: true }) },
+  resolve: (_root, { input }, context) => takeStep(context, { caseId: input.caseId }, rolesFor('Mutation.endEarlyHelp'), endEarlyHelp, {
+    endedOn: input.endedOn, outcome: input.outcome, note: input.note ?? null,
+  }),
 }));
 
 builder.mutationField('stepUp', (t) => t.field({
@@ -493,6 +545,7 @@ const Assessment = builder.objectRef<EpisodeRecord['assessments'][number]>('Asse
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
     authorisedBy: t.exposeString('authorisedBy', { nullable: true }),
     overdueReason: t.exposeString('overdueReason', { nullable: true }),
+    childSeen: t.exposeBoolean('childSeen', { nullable: true, description: 'Whether the child was seen during the assessment; null until completed, and for assessments completed before it was recorded.' }),
     factors: t.exposeStringList('factors', { description: 'CIN census assessment factor codes.' }),
   }),
 });
@@ -579,6 +632,24 @@ const Visit = builder.objectRef<EpisodeRecord['visits'][number]>('Visit').implem
   }),
 });
 
+const EarlyHelpEpisode = builder.objectRef<EpisodeRecord['earlyHelp'][number]>('EarlyHelpEpisode').implement({
+  description: 'An early help episode a step down started: the organisation assessing, when its assessment was completed, and how it ended.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    stepChangeId: t.exposeID('stepChangeId', { nullable: true, description: 'The step down that started it.' }),
+    open: t.boolean({ description: 'Not yet ended.', resolve: (e) => e.endedOn === null }),
+    startedOn: t.field({ type: 'Date', resolve: (e) => e.startedOn }),
+    organisation: t.exposeString('organisation'),
+    assessmentCompletedOn: t.field({ type: 'Date', nullable: true, resolve: (e) => e.assessmentCompletedOn }),
+    endedOn: t.field({ type: 'Date', nullable: true, resolve: (e) => e.endedOn }),
+    outcome: t.field({ type: EarlyHelpOutcomeEnum, nullable: true, resolve: (e) => e.outcome as (typeof EARLY_HELP_OUTCOMES)[number] | null }),
+    outcomeNote: t.exposeString('outcomeNote', { nullable: true }),
+    recordedBy: t.exposeString('recordedBy', { description: 'The manager who stepped down to early help.' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime' }),
+    endedBy: t.exposeString('endedBy', { nullable: true }),
+  }),
+});
+
 const Episode = builder.objectRef<EpisodeRecord>('Episode').implement({
   description: 'A child\'s episode of children\'s social care, from referral to closure (one open per child).',
   fields: (t) => ({
@@ -618,6 +689,7 @@ const Episode = builder.objectRef<EpisodeRecord>('Episode').implement({
     plans: t.field({ type: [PlanRef], resolve: (e) => e.plans }),
     protectionOrders: t.field({ type: [ProtectionOrder], resolve: (e) => e.protectionOrders }),
     visits: t.field({ type: [Visit], description: 'Visits to the child, oldest first.', resolve: (e) => e.visits }),
+    earlyHelp: t.field({ type: [EarlyHelpEpisode], description: 'Early help episodes started by steps down, oldest first.', resolve: (e) => e.earlyHelp }),
   }),
 });
 

@@ -147,9 +147,9 @@ describe('a closed episode', () => {
   it('refuses every further step, saying when and why it closed', async () => {
     const caseId = await referredChild('S17_ASSESSMENT');
     expect((await step('startAssessment', null, caseId, null, tokens.practitioner)).errors).toBeUndefined();
-    const complete = await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['18A'], summary: 'Accidental injury; no concerns.' }, tokens.manager);
+    const complete = await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['18A'], summary: 'Accidental injury; no concerns.', childSeen: true }, tokens.manager);
     expect(complete.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/18A is a legacy code .* 18B .* 18C/) as string });
-    expect((await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['21'], summary: 'Accidental injury; no concerns.' }, tokens.manager)).errors).toBeUndefined();
+    expect((await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['21'], summary: 'Accidental injury; no concerns.', childSeen: true }, tokens.manager)).errors).toBeUndefined();
     expect((await step('closeCase', 'CloseCaseInput', caseId, { reason: 'RC8', note: 'Assessed: no further action.' }, tokens.manager)).errors).toBeUndefined();
     await eventually(() => stack.sql`select id from episodes where id = ${caseId} and closed_at is not null`, (rows) => rows.length === 1);
     const after = await step('startAssessment', null, caseId, null, tokens.practitioner);

@@ -45,7 +45,7 @@ const s47Outcome = (caseId: string) => ({
 
 async function completedAssessment(c: Child & { caseId: string }): Promise<void> {
   await take(h, c, startAssessment, { actor: PRACTITIONER, caseId: c.caseId });
-  await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['16A'], summary: 'Neglect: home conditions and missed health appointments.', overdueReason: null });
+  await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['16A'], summary: 'Neglect: home conditions and missed health appointments.', overdueReason: null, childSeen: true });
 }
 
 async function closed(c: { workflowId: string }): Promise<unknown> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCalendarMonths, isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
 import {
-  addPlanAction, authoriseSection47, closeCase, completeAssessment, createPlan, recordInitialConference, recordReview, recordSection47Outcome, recordStrategyDiscussion,
+  addPlanAction, authoriseSection47, closeCase, completeAssessment, createPlan, endEarlyHelp, recordInitialConference, recordReview, recordSection47Outcome, recordStrategyDiscussion,
   scheduleStrategyDiscussion, startAssessment, startSection47, stepDown, updatePlanAction, type RecordStrategyDiscussionInput,
 } from '../../workflows/episode';
 import {
@@ -163,7 +163,7 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     const down = await take(h, c, stepDown, { actor: MANAGER, caseId: c.caseId, to: 'CIN', reason: 'Review conference agreed risk is reduced.' });
     expect(down).toMatchObject({ stage: 'ASSESSMENT', level: 'CIN' });
     expect((await refused(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC7', note: 'Family moved away.' })).message).toMatch(/assessment started .* is still open/);
-    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['18C', '3B'], summary: 'Physical abuse by father; domestic abuse.', overdueReason: null });
+    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['18C', '3B'], summary: 'Physical abuse by father; domestic abuse.', overdueReason: null, childSeen: true });
     const closed = await take(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC7', note: 'Family moved to another borough; records transferred.' });
     expect(closed.stage).toBe('CLOSED');
     // The episode's workflow ends at closure; a later step finds no running episode to take it.
@@ -210,7 +210,7 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     expect(first).toMatchObject({ stage: 'ASSESSMENT', rung: 0, notify: 'TEAM_MANAGER' });
 
     // Completion now needs a reason, valid CIN factors and a manager.
-    const completion = { actor: MANAGER, caseId: c.caseId, factors: ['3B', '4B'], summary: 'Domestic abuse and maternal mental health.', overdueReason: null };
+    const completion = { actor: MANAGER, caseId: c.caseId, factors: ['3B', '4B'], summary: 'Domestic abuse and maternal mental health.', overdueReason: null, childSeen: false };
     expect((await refused(h, c, completeAssessment, completion)).message).toMatch(new RegExp(`^overdueReason: the assessment was due by ${due} and is overdue`));
     expect((await refused(h, c, completeAssessment, { ...completion, factors: ['18A'], overdueReason: 'Father refused to engage for three weeks.' })).message).toMatch(/18A is a legacy code .*18B .*18C/);
     expect((await refused(h, c, completeAssessment, { ...completion, factors: ['21', '3B'], overdueReason: 'Father refused to engage for three weeks.' })).message).toMatch(/cannot be combined.*8869/);
@@ -246,9 +246,12 @@ describe.each(['hf', 'rbkc', 'wcc'])('borough %s', (borough) => {
     expect(review.overdueActions.map((a) => a.id)).toEqual([action.recordId]);
     expect(review.deadlines).toEqual([{ what: 'REVIEW', dueAt: expect.any(String) as string, dueDate: addCalendarMonths(londonDate(await nowOf(h)), months) }]);
 
-    // Step down to early help, then close as referred to early help (RC9: after an assessment).
-    const down = await take(h, c, stepDown, { actor: MANAGER, caseId: c.caseId, to: 'EARLY_HELP', reason: 'Family engaging; needs can be met by the family hub.' });
+    // Step down to early help (the early help episode starts with it); once early help has ended, close as referred to
+    // early help (RC9: after an assessment).
+    const down = await take(h, c, stepDown, { actor: MANAGER, caseId: c.caseId, to: 'EARLY_HELP', reason: 'Family engaging; needs can be met by the family hub.', earlyHelp: { organisation: 'Family hub', startDate: null } });
     expect(down).toMatchObject({ stage: 'EARLY_HELP', level: 'EARLY_HELP' });
+    expect((await refused(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC9', note: 'Stepped down to the family hub.' })).message).toMatch(/^Early help with Family hub .* is open: record how it ended \(endEarlyHelp/);
+    await take(h, c, endEarlyHelp, { actor: PRACTITIONER, caseId: c.caseId, endedOn: londonDate(await nowOf(h)), outcome: 'NEEDS_MET', note: null });
     await take(h, c, closeCase, { actor: MANAGER, caseId: c.caseId, reason: 'RC9', note: 'Stepped down to the family hub.' });
     const [closed] = await settled(
       () => h.sql<{ closureReason: string; level: string; referralNfa: boolean }[]>`select closure_reason, level, referral_nfa from episodes where id = ${c.caseId} and closed_at is not null`,

@@ -74,7 +74,7 @@ it('replays refused and accepted steps, and their writes, deterministically on e
     expect(await refusedSchedule()).toBe('refused');
     await handle.executeUpdate(startSection47, { args: [{ actor: PRACTITIONER, caseId, strategyDiscussionId: null }] });
     await handle.executeUpdate(startAssessment, { args: [{ actor: PRACTITIONER, caseId }] });
-    await handle.executeUpdate(completeAssessment, { args: [{ actor: MANAGER, caseId, factors: ['18C'], summary: 'Physical abuse by an adult.', overdueReason: null }] });
+    await handle.executeUpdate(completeAssessment, { args: [{ actor: MANAGER, caseId, factors: ['18C'], summary: 'Physical abuse by an adult.', overdueReason: null, childSeen: true }] });
     await handle.executeUpdate(createPlan, { args: [{ actor: PRACTITIONER, caseId, kind: 'CIN', startDate: null }] });
     expect(await refusedSchedule()).toBe('refused');
     await handle.executeUpdate(addPlanAction, { args: [{ actor: PRACTITIONER, caseId, description: 'Health visitor to weigh the baby at home every Tuesday', responsibleAgency: 'HEALTH', responsiblePerson: null, dueDate: '2099-01-01', intendedOutcome: 'Steady weight gain for the baby' }] });

@@ -72,7 +72,7 @@ describe('escalation', () => {
     const c = await refer(h, { borough: 'rbkc', pathway: 'S17_ASSESSMENT' });
     const started = await take(h, c, startAssessment, { actor: PRACTITIONER, caseId: c.caseId });
     await h.env.sleep(20 * 86_400_000);
-    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['21'], summary: 'No factors: family needs met by universal services.', overdueReason: null });
+    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['21'], summary: 'No factors: family needs met by universal services.', overdueReason: null, childSeen: true });
     await skipTo(h, new Date(Date.parse(started.deadlines[0]!.dueAt) + 30 * 86_400_000));
     await quiet(h, c);
     expect(await escalationsOf(h, c.caseId)).toEqual([]);
@@ -86,7 +86,7 @@ describe('continue-as-new', () => {
     const c = await refer(h, { borough: 'wcc', pathway: 'S17_ASSESSMENT', historyLimit: 100 });
     const firstRun = (await h.env.client.workflow.getHandle(c.workflowId).describe()).runId;
     await take(h, c, startAssessment, { actor: PRACTITIONER, caseId: c.caseId });
-    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['2B'], summary: 'Parental drug misuse.', overdueReason: null });
+    await take(h, c, completeAssessment, { actor: MANAGER, caseId: c.caseId, factors: ['2B'], summary: 'Parental drug misuse.', overdueReason: null, childSeen: false });
     await take(h, c, createPlan, { actor: PRACTITIONER, caseId: c.caseId, kind: 'CIN', startDate: null });
     const today = londonDate(await nowOf(h));
     const soon = await take(h, c, addPlanAction, {

@@ -216,7 +216,7 @@ describe('family history in the recommendation', () => {
       input ? `mutation ($id: ID!, $input: ${name[0]!.toUpperCase()}${name.slice(1)}Input!) { ${name}(caseId: $id, input: $input) { stage } }` : `mutation ($id: ID!) { ${name}(caseId: $id) { stage } }`,
       { id: episode!.id, ...(input ? { input } : {}) }, token);
     expect((await step('startAssessment', null, tokens.hf!)).errors).toBeUndefined();
-    expect((await step('completeAssessment', { factors: ['16A'], summary: 'Neglect: home conditions and missed health appointments.' }, tokens.manager!)).errors).toBeUndefined();
+    expect((await step('completeAssessment', { factors: ['16A'], summary: 'Neglect: home conditions and missed health appointments.', childSeen: true }, tokens.manager!)).errors).toBeUndefined();
     expect((await step('createPlan', { kind: 'CIN' }, tokens.hf!)).errors).toBeUndefined();
     await eventually(() => stack.sql`select id from plans where borough = 'hf' and episode_id = ${episode!.id}`, (rows) => rows.length === 1);
 

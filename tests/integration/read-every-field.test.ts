@@ -226,8 +226,18 @@ describe('an episode can be read at every stage it passes through', () => {
 
     await episodeStep(stack, manager, 'stepDown', 'StepDownInput', caseId, { to: 'CIN', reason: 'Review conference: risk reduced, support continues.' });
     await episodeShows(caseId, { stage: 'CIN_PLAN', level: 'CIN' });
-    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'Needs met; early help will continue the support.' });
-    await episodeShows(caseId, { stage: 'EARLY_HELP', level: 'EARLY_HELP' });
+    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'Needs met; early help will continue the support.', earlyHelp: { organisation: 'Family hub' } });
+    const day = await today();
+    await episodeShows(caseId, { stage: 'EARLY_HELP', level: 'EARLY_HELP', earlyHelp: [{ open: true, organisation: 'Family hub', startedOn: day, assessmentCompletedOn: null, endedOn: null, outcome: null }] });
+    // The early help steps carry the case id in their input.
+    const earlyHelpStep = async (name: string, inputType: string, input: Record<string, unknown>) => {
+      const result = await stack.graphql(`mutation ($input: ${inputType}!) { ${name}(input: $input) { caseId } }`, { input: { caseId, ...input } }, manager);
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    };
+    await earlyHelpStep('recordEarlyHelpAssessment', 'RecordEarlyHelpAssessmentInput', { completedOn: day });
+    await episodeShows(caseId, { stage: 'EARLY_HELP', earlyHelp: [{ open: true, assessmentCompletedOn: day, endedOn: null }] });
+    await earlyHelpStep('endEarlyHelp', 'EndEarlyHelpInput', { endedOn: day, outcome: 'NEEDS_MET' });
+    await episodeShows(caseId, { stage: 'EARLY_HELP', earlyHelp: [{ open: false, assessmentCompletedOn: day, endedOn: day, outcome: 'NEEDS_MET', outcomeNote: null }] });
     await episodeStep(stack, manager, 'closeCase', 'CloseCaseInput', caseId, { reason: 'RC4', note: 'Transferred to early help services.' });
     await episodeShows(caseId, { stage: 'CLOSED', closureReason: 'RC4', closedAt: expect.any(String) as string });
   });
@@ -237,7 +247,7 @@ describe('an episode can be read at every stage it passes through', () => {
     await episodeShows(caseId, { stage: 'REFERRAL', assessmentDueDate: expect.any(String) as string });
     await episodeStep(stack, manager, 'startAssessment', null, caseId, null);
     await episodeShows(caseId, { stage: 'ASSESSMENT', assessments: [{ status: 'OPEN' }] });
-    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['3B', '4B'], summary: 'Neglect of basic care; the parents engage well.' });
+    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['3B', '4B'], summary: 'Neglect of basic care; the parents engage well.', childSeen: true });
     await episodeShows(caseId, { stage: 'ASSESSMENT_COMPLETED', assessments: [{ status: 'COMPLETED', factors: ['3B', '4B'], authorisedBy: 'tm-hf-reader' }] });
     await episodeStep(stack, manager, 'closeCase', 'CloseCaseInput', caseId, { reason: 'RC8', note: 'Assessed: no further action.' });
     await episodeShows(caseId, { stage: 'CLOSED', closureReason: 'RC8' });

@@ -238,14 +238,14 @@ describe('an episode step with several problems', () => {
     // Stepping up and the assessment.
     expectProblems(await step('stepUp', 'StepUpInput', caseId, { to: 'CP', reason: 'up' }, as.practitioner), 'stepUp', ['input.reason']);
     await accepted('startAssessment', null, caseId, null, as.practitioner);
-    expectProblems(await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['ZZ'], summary: 'done' }, as.manager),
+    expectProblems(await step('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['ZZ'], summary: 'done', childSeen: true }, as.manager),
       'completeAssessment', ['input.factors', 'input.summary']);
   });
 
   it('reports them all on a child in need plan: the plan, its actions, reviews, stepping down and closing', async () => {
     const caseId = await referredChild('S17_ASSESSMENT');
     await accepted('startAssessment', null, caseId, null, as.practitioner);
-    await accepted('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['16A'], summary: 'Neglect of the child\'s basic needs.' }, as.manager);
+    await accepted('completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['16A'], summary: 'Neglect of the child\'s basic needs.', childSeen: true }, as.manager);
     expectProblems(await step('createPlan', 'CreatePlanInput', caseId, { kind: 'CIN', startDate: '2000-01-01' }, as.practitioner), 'createPlan', ['input.startDate']);
     await accepted('createPlan', 'CreatePlanInput', caseId, { kind: 'CIN' }, as.practitioner);
     expectProblems(await step('addPlanAction', 'PlanActionInput', caseId, { description: 'monitor', responsibleAgency: 'HEALTH', dueDate: '2000-01-01', intendedOutcome: '' }, as.practitioner),
@@ -260,7 +260,16 @@ describe('an episode step with several problems', () => {
     expectProblems(await stack.graphql('mutation ($input: RecordVisitInput!) { recordVisit(input: $input) { caseId } }', {
       input: { caseId, visitedOn: inAWeek(), visitor: '', childSeen: false, seenAlone: true, note: 'ok' },
     }, as.practitioner), 'recordVisit', ['input.visitedOn', 'input.visitor', 'input.seenAlone', 'input.note']);
-    expectProblems(await step('stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'ok' }, as.manager), 'stepDown', ['input.reason']);
+    expectProblems(await step('stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'ok' }, as.manager), 'stepDown', ['input.reason', 'input.earlyHelp']);
+    expectProblems(await step('stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'Needs can be met by the family hub.', earlyHelp: { organisation: ' ', startDate: inAWeek() } }, as.manager),
+      'stepDown', ['input.earlyHelp.organisation', 'input.earlyHelp.startDate']);
+    await accepted('stepDown', 'StepDownInput', caseId, { to: 'EARLY_HELP', reason: 'Needs can be met by the family hub.', earlyHelp: { organisation: 'Family hub' } }, as.manager);
+    // The early help steps carry the case id in their input (issue 10's contract).
+    const early = (name: string, inputType: string, input: Record<string, unknown>) =>
+      stack.graphql(`mutation ($input: ${inputType}!) { ${name}(input: $input) { ${STEP} } }`, { input: { caseId, ...input } }, as.practitioner);
+    expectProblems(await early('recordEarlyHelpAssessment', 'RecordEarlyHelpAssessmentInput', { completedOn: inAWeek() }), 'recordEarlyHelpAssessment', ['input.completedOn']);
+    expectProblems(await early('endEarlyHelp', 'EndEarlyHelpInput', { endedOn: inAWeek(), outcome: 'OTHER' }), 'endEarlyHelp', ['input.endedOn', 'input.note']);
+    expect((await early('endEarlyHelp', 'EndEarlyHelpInput', { endedOn: today(), outcome: 'NEEDS_MET' })).errors).toBeUndefined();
     expectProblems(await step('closeCase', 'CloseCaseInput', caseId, { reason: 'RC99', note: 'bye' }, as.manager), 'closeCase', ['input.reason', 'input.note']);
   });
 });

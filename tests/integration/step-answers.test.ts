@@ -151,7 +151,7 @@ describe('an episode step answers with what it produced, and episode(caseId) str
     expect(started.stage).toBe('ASSESSMENT');
     expect(await readEpisode(caseId)).toMatchObject({ episode: { stage: 'ASSESSMENT', assessments: [{ status: 'OPEN' }] }, case: { stage: 'ASSESSMENT' } });
 
-    const completed = await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.' });
+    const completed = await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', caseId, { factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.', childSeen: true });
     expect(completed.stage).toBe('ASSESSMENT_COMPLETED');
     expect(await readEpisode(caseId)).toMatchObject({ episode: { stage: 'ASSESSMENT_COMPLETED', assessments: [{ status: 'COMPLETED' }] }, case: { stage: 'ASSESSMENT_COMPLETED' } });
 

@@ -120,7 +120,7 @@ describe('the episode timeline', () => {
       (r) => r.errors?.[0]?.extensions?.code !== 'NOT_FOUND',
     );
     expect(started.errors).toBeUndefined();
-    expect((await stack.graphql(STEP('completeAssessment', 'CompleteAssessmentInput'), { caseId: first, input: { factors: ['21'], summary: 'No factors identified; the family is coping.' } }, manager)).errors).toBeUndefined();
+    expect((await stack.graphql(STEP('completeAssessment', 'CompleteAssessmentInput'), { caseId: first, input: { factors: ['21'], summary: 'No factors identified; the family is coping.', childSeen: true } }, manager)).errors).toBeUndefined();
     expect((await stack.graphql(STEP('closeCase', 'CloseCaseInput'), { caseId: first, input: { reason: 'RC8', note: 'Assessed: no further action needed.' } }, manager)).errors).toBeUndefined();
     await eventually(() => stack.graphql<CaseView>(CASE, { id: first }, manager), (r) => r.data?.case.closedAt != null);
 

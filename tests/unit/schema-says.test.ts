@@ -74,6 +74,8 @@ const STATED: Record<string, number> = {
   'ReviewInput.summary': 10,
   'StepDownInput.reason': 10,
   'StepUpInput.reason': 10,
+  'EarlyHelpInput.organisation': 2,
+  'EndEarlyHelpInput.note': 10,
   'CloseCaseInput.note': 10,
   'ExtendEmergencyProtectionOrderInput.reason': 10,
   'EndProtectionInput.outcome': 5,

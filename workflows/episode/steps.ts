@@ -5,9 +5,10 @@ import { normaliseFactors } from '../../rules/cin-codes';
 import type { Referral } from '../referral';
 import type { EpisodeRun } from './run';
 import type {
-  AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, EmergencyProtectionOrderInput, EndProtectionInput,
-  EpisodeSettings, EpisodeStep, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput, ProtectionKind, RecordReviewInput,
-  RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input, StepDeadline, StepDownInput,
+  AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, EarlyHelpOutcome, EmergencyProtectionOrderInput, EndEarlyHelpInput,
+  EndProtectionInput, EpisodeSettings, EpisodeStep, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput, ProtectionKind,
+  RecordEarlyHelpAssessmentInput, RecordReviewInput, RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput,
+  StartSection47Input, StepDeadline, StepDownInput,
   StepUpInput, UpdatePlanActionInput,
 } from './types';
 import { SECTION_47_START_CLOCK } from './types';
@@ -262,6 +263,8 @@ export const completeAssessment: Handler<CompleteAssessmentInput> = (run, input)
   run.persist({ op: 'completeAssessment', args: {
     ...run.stamp(input.actor.userId), id: assessment.id, factors: normaliseFactors(input.factors), summary: input.summary.trim(),
     overdueReason: input.overdueReason?.trim() || null, dueDate: assessment.dueDate, overdue,
+    // An update from before issue 10 has no childSeen: not recorded.
+    childSeen: (input as Partial<CompleteAssessmentInput>).childSeen ?? null,
   } });
   return Promise.resolve(run.step({ recordId: assessment.id }));
 };
@@ -287,6 +290,7 @@ export const recordInitialConference: Handler<InitialConferenceInput> = async (r
     ...run.stamp(input.actor.userId), id, section47Id: s47.id, heldOn: input.heldOn, dueDate: s47.icpcDue?.dueDate ?? null, outcome: input.outcome,
     categoryOfAbuse: input.categoryOfAbuse, note: input.note?.trim() || null, startPlan: start, endPlans: end,
   } });
+  if (start) endEarlyHelpOnStepUp(run, input.actor.userId, 'A child protection plan started at the initial conference');
   const deadlines = start ? await startPlanClocks(run, 'CP', start.id, input.heldOn) : [];
   return run.step({ recordId: id, deadlines });
 };
@@ -298,6 +302,7 @@ export const createPlan: Handler<CreatePlanInput> = async (run, input) => {
   s.level = 'CIN';
   s.servicesStarted = true;
   run.persist({ op: 'createPlan', args: { ...run.stamp(input.actor.userId), plan, level: 'CIN' } });
+  endEarlyHelpOnStepUp(run, input.actor.userId, 'A child in need plan started');
   return run.step({ recordId: plan.id, deadlines: await startPlanClocks(run, 'CIN', plan.id, plan.startDate) });
 };
 
@@ -477,8 +482,20 @@ export const stepDown: Handler<StepDownInput> = async (run, input) => {
     end.push(endPlan(run, 'CIN', today, `Stepped down to early help: ${reason}`));
   }
   s.level = input.to;
-  run.persist({ op: 'changeLevel', args: { ...run.stamp(input.actor.userId), id: uuid4(), direction: 'DOWN', from, to: input.to, reason, level: input.to, start, end } });
-  return run.step({ deadlines: start ? await startPlanClocks(run, 'CIN', start.id, today) : [] });
+  const stepChangeId = uuid4();
+  run.persist({ op: 'changeLevel', args: { ...run.stamp(input.actor.userId), id: stepChangeId, direction: 'DOWN', from, to: input.to, reason, level: input.to, start, end } });
+  // The early help episode starts in the same batch (one transaction) as the step down. An update from a history
+  // before issue 10 has no earlyHelp and records none (the batch, and so the commands, are the same either way).
+  const earlyHelp = input.to === 'EARLY_HELP' ? input.earlyHelp ?? null : null;
+  let recordId: string | null = null;
+  if (earlyHelp !== null) {
+    recordId = uuid4();
+    const startedOn = earlyHelp.startDate ?? today;
+    const organisation = earlyHelp.organisation.trim();
+    s.earlyHelp = { id: recordId, startedOn, organisation, assessedOn: null };
+    run.persist({ op: 'startEarlyHelp', args: { ...run.stamp(input.actor.userId), id: recordId, stepChangeId, startedOn, organisation } });
+  }
+  return run.step({ recordId, deadlines: start ? await startPlanClocks(run, 'CIN', start.id, today) : [] });
 };
 
 export const stepUp: Handler<StepUpInput> = async (run, input) => {
@@ -488,6 +505,7 @@ export const stepUp: Handler<StepUpInput> = async (run, input) => {
   if (input.to === 'CP') {
     // Child protection comes only through a strategy discussion, an s47 enquiry and a conference.
     run.persist({ op: 'changeLevel', args: { ...run.stamp(input.actor.userId), id: uuid4(), direction: 'UP', from, to: 'CP', reason, level: from, start: null, end: [] } });
+    endEarlyHelpOnStepUp(run, input.actor.userId, `Stepped up towards child protection: ${reason}`);
     return run.step({ deadlines: [await requireDiscussion(run, `Stepped up towards child protection: ${reason}`, new Date().toISOString())] });
   }
   const start: PlanStart = { id: uuid4(), kind: 'CIN', startDate: run.today(), categoryOfAbuse: null, conferenceId: null };
@@ -495,6 +513,7 @@ export const stepUp: Handler<StepUpInput> = async (run, input) => {
   s.level = 'CIN';
   s.servicesStarted = true;
   run.persist({ op: 'changeLevel', args: { ...run.stamp(input.actor.userId), id: uuid4(), direction: 'UP', from, to: 'CIN', reason, level: 'CIN', start, end: [] } });
+  endEarlyHelpOnStepUp(run, input.actor.userId, `Stepped up to a child in need plan: ${reason}`);
   return run.step({ recordId: start.id, deadlines: await startPlanClocks(run, 'CIN', start.id, start.startDate) });
 };
 
@@ -510,6 +529,36 @@ export const closeCase: Handler<CloseCaseInput> = (run, input) => {
   for (const key of Object.keys(s.clocks)) delete s.clocks[key];
   run.persist({ op: 'closeEpisode', args: { ...run.stamp(input.actor.userId), reason: input.reason, note: input.note.trim(), referralNfa: s.nfa, end } });
   return Promise.resolve(run.step({}));
+};
+
+// ---- early help ----
+
+/**
+ * Ends the open early help episode, if any, with outcome STEPPED_UP, in the same batch as the step that moved the
+ * child up to social care (a step up, a CIN plan, or a CP plan at a conference). Early help workers may stay
+ * involved; the early help episode as a level of service ends.
+ */
+function endEarlyHelpOnStepUp(run: EpisodeRun, by: string, note: string): void {
+  const earlyHelp = run.state.earlyHelp;
+  if (!earlyHelp) return;
+  run.state.earlyHelp = null;
+  run.persist({ op: 'endEarlyHelp', args: { ...run.stamp(by), id: earlyHelp.id, endedOn: run.today(), outcome: 'STEPPED_UP', note } });
+}
+
+export const recordEarlyHelpAssessment: Handler<RecordEarlyHelpAssessmentInput> = (run, input) => {
+  const earlyHelp = run.state.earlyHelp!;
+  earlyHelp.assessedOn = input.completedOn;
+  run.persist({ op: 'recordEarlyHelpAssessment', args: { ...run.stamp(input.actor.userId), id: earlyHelp.id, completedOn: input.completedOn } });
+  return Promise.resolve(run.step({ recordId: earlyHelp.id }));
+};
+
+/** Records how early help ended; the episode stays open at level EARLY_HELP for a manager to close (or step up). */
+export const endEarlyHelp: Handler<EndEarlyHelpInput> = (run, input) => {
+  const earlyHelp = run.state.earlyHelp!;
+  run.state.earlyHelp = null;
+  const outcome: EarlyHelpOutcome = input.outcome;
+  run.persist({ op: 'endEarlyHelp', args: { ...run.stamp(input.actor.userId), id: earlyHelp.id, endedOn: input.endedOn, outcome, note: input.note?.trim() || null } });
+  return Promise.resolve(run.step({ recordId: earlyHelp.id }));
 };
 
 // ---- emergencies ----

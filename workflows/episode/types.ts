@@ -41,6 +41,10 @@ export type ActionStatus = (typeof ACTION_STATUSES)[number];
 export const PROTECTION_KINDS = ['POLICE_PROTECTION', 'EMERGENCY_PROTECTION_ORDER'] as const;
 export type ProtectionKind = (typeof PROTECTION_KINDS)[number];
 
+/** How an early help episode ended (STEPPED_UP only by a step up, which ends it itself). */
+export const EARLY_HELP_OUTCOMES = ['NEEDS_MET', 'STEPPED_UP', 'DISENGAGED', 'MOVED_AWAY', 'TRANSFERRED', 'OTHER'] as const;
+export type EarlyHelpOutcome = (typeof EARLY_HELP_OUTCOMES)[number];
+
 /** Every human step names the episode (its case id) it is meant for, and who is taking it. */
 interface Step {
   actor: Actor;
@@ -108,6 +112,11 @@ export interface CompleteAssessmentInput extends Step {
   summary: string;
   /** Required once the assessment is past its due date. */
   overdueReason: string | null;
+  /**
+   * Whether the child was seen during the assessment (Annex A list 4). Required from issue 10 on; an update in a
+   * history from before it has none, and is stored as not recorded (null).
+   */
+  childSeen: boolean;
 }
 
 export interface InitialConferenceInput extends Step {
@@ -145,9 +154,31 @@ export interface RecordReviewInput extends Step {
   summary: string;
 }
 
+/** The early help episode a step-down to early help starts. */
+export interface EarlyHelpStart {
+  /** The organisation assessing and working with the family (e.g. the family hub). */
+  organisation: string;
+  /** Local date; defaults to the step's date. */
+  startDate: string | null;
+}
+
 export interface StepDownInput extends Step {
   to: 'CIN' | 'EARLY_HELP';
   reason: string;
+  /** Required with `to: EARLY_HELP` (absent in updates from histories before issue 10). */
+  earlyHelp?: EarlyHelpStart | null;
+}
+
+export interface RecordEarlyHelpAssessmentInput extends Step {
+  /** Local date the early help assessment was completed. */
+  completedOn: string;
+}
+
+export interface EndEarlyHelpInput extends Step {
+  endedOn: string;
+  outcome: EarlyHelpOutcome;
+  /** Required for OTHER. */
+  note: string | null;
 }
 
 export interface StepUpInput extends Step {
@@ -324,6 +355,8 @@ export interface EpisodeState {
     epo: { id: string; grantedAt: string; endsAt: string; extended: boolean } | null;
   };
   clocks: Record<string, Clock>;
+  /** The open early help episode (absent in state carried from before issue 10: none open). */
+  earlyHelp?: { id: string; startedOn: string; organisation: string; assessedOn: string | null } | null;
   closed: { at: string; reason: string } | null;
   /** How many batches of writes the episode has sent (each carries its number; PostgreSQL applies them in order). */
   writes: number;

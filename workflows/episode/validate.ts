@@ -7,8 +7,9 @@ import { forbid, invalidState, problem } from '../shared/refusal';
 import { SECTION_47_START_CLOCK } from './types';
 import type {
   AddPlanActionInput, AuthoriseSection47Input, CloseCaseInput, CompleteAssessmentInput, CreatePlanInput, DiscussionAttendee, EmergencyProtectionOrderInput,
-  EndProtectionInput, EpisodeSettings, EpisodeState, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput,
-  RecordReviewInput, RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput, StartSection47Input,
+  EndEarlyHelpInput, EndProtectionInput, EpisodeSettings, EpisodeState, ExtendEmergencyProtectionOrderInput, InitialConferenceInput, OpenAction, PoliceProtectionInput,
+  RecordEarlyHelpAssessmentInput, RecordReviewInput, RecordStrategyDiscussionInput, RecordVisitInput, ScheduleStrategyDiscussionInput, Section47OutcomeInput, StartAssessmentInput,
+  StartSection47Input,
   StepDownInput, StepUpInput, UpdatePlanActionInput,
 } from './types';
 
@@ -123,6 +124,10 @@ export const validateCompleteAssessment: Validator<CompleteAssessmentInput> = (s
   const problems = assessmentFactorProblems(input.factors);
   problems.forEach((p) => problem(p));
   text(input.summary, 'summary', 10);
+  // The API's schema requires it; a direct update without it (a caller outside the API) is refused the same way.
+  if (typeof (input as Partial<CompleteAssessmentInput>).childSeen !== 'boolean') {
+    problem('childSeen: say whether the child was seen during the assessment (true or false); an assessment cannot be authorised without it.');
+  }
   if (now > Date.parse(s.assessment.dueAt) && !input.overdueReason?.trim()) {
     problem(`overdueReason: the assessment was due by ${s.assessment.dueDate} and is overdue; say why before authorising it.`);
   }
@@ -199,12 +204,51 @@ export const validateRecordVisit: Validator<RecordVisitInput> = (s, cfg, input, 
   text(input.note, 'note', 10);
 };
 
-export const validateStepDown: Validator<StepDownInput> = (s, _cfg, input) => {
+export const validateStepDown: Validator<StepDownInput> = (s, cfg, input, now) => {
   if (unresolvedSection47(s)) refuse('InvalidState', 'A section 47 enquiry is unresolved: complete and authorise it (and hold the conference it recommends) before stepping down.');
   if (input.to === 'CIN' && !s.cpPlan) refuse('InvalidState', 'Stepping down to child in need ends a child protection plan, and none is open.');
   if (input.to === 'EARLY_HELP' && s.level !== 'CP' && s.level !== 'CIN') refuse('InvalidState', `Stepping down to early help ends a CP or CIN plan; this child has ${s.level === 'EARLY_HELP' ? 'already stepped down to early help' : 'no plan'}.`);
   if (!isManager(input.actor)) refuse('Forbidden', 'Stepping down is a manager\'s decision (the manager role) (for a CP plan, from a review conference): ask a manager to record it.');
   text(input.reason, 'reason', 10);
+  const earlyHelp = input.earlyHelp ?? null;
+  if (input.to === 'EARLY_HELP') {
+    if (earlyHelp === null) {
+      problem('earlyHelp: a step-down to early help starts an early help episode: give the organisation that will assess and work with the family (earlyHelp.organisation) and, if not today, when it started (earlyHelp.startDate).');
+    } else {
+      text(earlyHelp.organisation, 'earlyHelp.organisation', 2);
+      if (earlyHelp.startDate !== null) dateInEpisode(s, cfg, earlyHelp.startDate, 'earlyHelp.startDate', now);
+    }
+  } else if (earlyHelp !== null) {
+    problem('earlyHelp: is given only with a step-down to EARLY_HELP; leave it out.');
+  }
+};
+
+/** The open early help episode, or an InvalidState refusal saying why there is none. */
+function openEarlyHelp(s: EpisodeState): NonNullable<EpisodeState['earlyHelp']> {
+  if (!s.earlyHelp) {
+    refuse('InvalidState', s.level === 'EARLY_HELP'
+      ? 'The early help episode on this case has ended (its outcome is recorded); a new one starts with a step down to early help from a CIN or CP plan.'
+      : 'There is no open early help episode on this case: early help starts with a manager\'s step down (stepDown to EARLY_HELP) from a CIN or CP plan.');
+  }
+  return s.earlyHelp;
+}
+
+export const validateRecordEarlyHelpAssessment: Validator<RecordEarlyHelpAssessmentInput> = (s, cfg, input, now) => {
+  const earlyHelp = openEarlyHelp(s);
+  if (earlyHelp.assessedOn !== null) refuse('InvalidState', `The early help assessment is already recorded as completed on ${earlyHelp.assessedOn}; it is recorded once.`);
+  const completedOn = dateInEpisode(s, cfg, input.completedOn, 'completedOn', now);
+  if (completedOn !== null && completedOn < earlyHelp.startedOn) problem(`completedOn: ${completedOn} is before early help started (${earlyHelp.startedOn}).`);
+};
+
+export const validateEndEarlyHelp: Validator<EndEarlyHelpInput> = (s, cfg, input, now) => {
+  const earlyHelp = openEarlyHelp(s);
+  const endedOn = dateInEpisode(s, cfg, input.endedOn, 'endedOn', now);
+  if (endedOn !== null && endedOn < earlyHelp.startedOn) problem(`endedOn: ${endedOn} is before early help started (${earlyHelp.startedOn}).`);
+  else if (endedOn !== null && earlyHelp.assessedOn !== null && endedOn < earlyHelp.assessedOn) problem(`endedOn: ${endedOn} is before the early help assessment was completed (${earlyHelp.assessedOn}).`);
+  if (input.outcome === 'STEPPED_UP') {
+    problem('outcome: a step up to social care is recorded with stepUp, which ends early help with STEPPED_UP itself; use NEEDS_MET, DISENGAGED, MOVED_AWAY, TRANSFERRED or OTHER here.');
+  }
+  if (input.outcome === 'OTHER') text(input.note, 'note', 10);
 };
 
 export const validateStepUp: Validator<StepUpInput> = (s, _cfg, input) => {
@@ -231,6 +275,9 @@ export const validateClose: Validator<CloseCaseInput> = (s, _cfg, input) => {
   }
   if (s.protection.police || s.protection.epo) {
     refuse('InvalidState', `${s.protection.epo ? 'An emergency protection order' : 'Police protection'} is recorded as in force: record how it ended (endProtection) before closing the episode.`);
+  }
+  if (s.earlyHelp) {
+    refuse('InvalidState', `Early help with ${s.earlyHelp.organisation} (since ${s.earlyHelp.startedOn}) is open: record how it ended (endEarlyHelp, with its outcome) before closing the episode, so the early help outcome is reported.`);
   }
   const closure = closureReasonProblem(input.reason, { assessmentCompleted: s.assessmentsCompleted > 0, referralNfa: s.nfa });
   if (closure) problem(closure);
