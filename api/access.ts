@@ -75,6 +75,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordEmergencyProtectionOrder': PROTECTION,
   'Mutation.extendEmergencyProtectionOrder': PROTECTION,
   'Mutation.endProtection': PROTECTION,
+  // Issue 10: the child's census characteristics; a data officer fixes census gaps too.
+  'Mutation.recordChildCharacteristics': ['practitioner', 'manager', 'data_officer'],
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */
