@@ -42,7 +42,7 @@ const NOTHING_RECORDED = { sex: null, ethnicity: null, disabilities: null, upn: 
 /** Real UPNs from the DfE's guidance and the census validator's tests: their check letters are right. */
 const UPN = 'H801200001001';
 const OTHER_UPN = 'A950000178301';
-const dob = (years: number) => DateTime.now().minus({ years, days: 17 }).toISODate()!;
+const dob = (years: number) => DateTime.now().minus({ years, days: 17 }).toISODate();
 
 type ChildInput = { firstName: string; lastName: string; dateOfBirth: string } & Record<string, unknown>;
 
@@ -116,7 +116,7 @@ describe('at contact', () => {
     expect(onContact!.characteristicChanges).toHaveLength(4);
     // The contact's timeline says which fields were recorded, never their values.
     const event = (await timeline(contactId)).find((e) => e.kind === 'CHILD_CHARACTERISTICS_RECORDED');
-    expect(event).toMatchObject({ actor: 'cc-pat', detail: { child: 1, recorded: expect.arrayContaining(['sex', 'ethnicity', 'disabilities', 'upn']), differing: [] } });
+    expect(event).toMatchObject({ actor: 'cc-pat', detail: { child: 1, recorded: expect.arrayContaining(['sex', 'ethnicity', 'disabilities', 'upn']) as string[], differing: [] } });
     expect(JSON.stringify(event)).not.toContain(UPN);
 
     const caseId = await referred(contactId);
@@ -157,7 +157,7 @@ describe('at contact', () => {
     expect(after!.characteristicChanges).toHaveLength(3);
     // The later contact's timeline shows what it recorded and what differs from the record, for a caseworker to check.
     const event = (await timeline(laterContact)).find((e) => e.kind === 'CHILD_CHARACTERISTICS_RECORDED');
-    expect(event?.detail).toEqual({ child: 1, recorded: ['ethnicity'], differing: expect.arrayContaining(['sex', 'upn']) });
+    expect(event?.detail).toEqual({ child: 1, recorded: ['ethnicity'], differing: expect.arrayContaining(['sex', 'upn']) as string[] });
 
     // Another borough knows the same names and date of birth as a different child, with its own census id.
     const elsewhere = await receive([first], { borough: 'rbkc' });
@@ -183,10 +183,10 @@ describe('at contact', () => {
     }, tokens.practitioner);
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0]?.extensions?.problems).toEqual([
-      { field: 'input.children[0].upn', message: expect.stringMatching(/check letter .*census rule 1510/) },
-      { field: 'input.children[1].upnUnknown', message: expect.stringMatching(/either the UPN or why it is unknown, not both/) },
-      { field: 'input.children[2].disabilities', message: expect.stringMatching(/NONE \(no disability\) cannot be combined/) },
-      { field: 'input.children[3].disabilities', message: expect.stringMatching(/more than once/) },
+      { field: 'input.children[0].upn', message: expect.stringMatching(/check letter .*census rule 1510/) as string },
+      { field: 'input.children[1].upnUnknown', message: expect.stringMatching(/either the UPN or why it is unknown, not both/) as string },
+      { field: 'input.children[2].disabilities', message: expect.stringMatching(/NONE \(no disability\) cannot be combined/) as string },
+      { field: 'input.children[3].disabilities', message: expect.stringMatching(/more than once/) as string },
     ]);
     const [stored] = await stack.sql<{ count: number }[]>`select count(*)::int as count from contacts where summary = ${`Refused contact ${marker}`}`;
     expect(stored!.count).toBe(0);
@@ -229,8 +229,8 @@ describe('on the episode (recordChildCharacteristics)', () => {
 
     const events = (await timeline(caseId)).filter((e) => e.kind === 'CHILD_CHARACTERISTICS_CHANGED');
     expect(events).toEqual([
-      { kind: 'CHILD_CHARACTERISTICS_CHANGED', actor: 'cc-pat', detail: { fields: expect.arrayContaining(['upn', 'upnUnknown', 'ethnicity', 'disabilities']), reason: 'UPN confirmed with the school.' } },
-      { kind: 'CHILD_CHARACTERISTICS_CHANGED', actor: 'cc-dora', detail: { fields: expect.arrayContaining(['upn', 'disabilities', 'sex']), reason: 'Corrected against the school census.' } },
+      { kind: 'CHILD_CHARACTERISTICS_CHANGED', actor: 'cc-pat', detail: { fields: expect.arrayContaining(['upn', 'upnUnknown', 'ethnicity', 'disabilities']) as string[], reason: 'UPN confirmed with the school.' } },
+      { kind: 'CHILD_CHARACTERISTICS_CHANGED', actor: 'cc-dora', detail: { fields: expect.arrayContaining(['upn', 'disabilities', 'sex']) as string[], reason: 'Corrected against the school census.' } },
     ]);
     expect(JSON.stringify(events)).not.toContain(UPN);
     expect(JSON.stringify(events)).not.toContain(OTHER_UPN);
@@ -257,7 +257,7 @@ describe('on the episode (recordChildCharacteristics)', () => {
     for (const [input, problems] of cases) {
       const refused = await record(input);
       expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_USER_INPUT');
-      expect(refused.errors?.[0]?.extensions?.problems).toEqual(problems.map((p) => ({ field: p.field, message: expect.stringMatching(p.message) })));
+      expect(refused.errors?.[0]?.extensions?.problems).toEqual(problems.map((p) => ({ field: p.field, message: expect.stringMatching(p.message) as string })));
     }
     expect(await episodeChild(caseId)).toEqual(before);
 
