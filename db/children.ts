@@ -183,6 +183,16 @@ export async function characteristicChangesOf(sql: Sql, borough: string, childId
     order by changed_at, id`;
 }
 
+/** Census ids for these children of one borough, for those without one (bulk loads such as synthetic contacts). */
+export async function ensureChildren(db: Db, borough: string, childIds: readonly string[]): Promise<void> {
+  await db`
+    insert into children (borough, child_id, la_child_id)
+    select ${borough}, child_id, upper(${borough}) || lpad(nextval('children_la_child_seq')::text, 8, '0')
+    from (select distinct unnest(${childIds as string[]}::uuid[]) as child_id) given
+    where not exists (select 1 from children c where c.borough = ${borough} and c.child_id = given.child_id)
+    on conflict do nothing`;
+}
+
 /** Makes sure every child named on a contact has a census id (children named before migration 012 ran without one). */
 export async function ensureChildRows(db: Db): Promise<void> {
   await db`
