@@ -45,7 +45,7 @@ export function createActivities({ sql, boroughs, temporal, taskQueue }: { sql: 
     ...createFrontDoorActivities({ sql, boroughs, temporal, taskQueue }),
     ...createEpisodeActivities({ sql, boroughs }),
 
-    /** Stores the contact, its children and a CONTACT_RECEIVED event. Idempotent. */
+    /** Stores the contact, its children (each with a census id, and the characteristics it gives: db/children.ts) and a CONTACT_RECEIVED event. Idempotent. */
     async recordContact(contact: ReceivedContact): Promise<void> {
       boroughFor(contact.borough);
       await insertContact(sql, contact);

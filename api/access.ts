@@ -79,6 +79,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   // Early help (issue 10): the step down to it is a manager's (stepDown); recording it is casework.
   'Mutation.recordEarlyHelpAssessment': CASEWORKERS,
   'Mutation.endEarlyHelp': CASEWORKERS,
+  // Issue 10: the child's census characteristics; a data officer fixes census gaps too.
+  'Mutation.recordChildCharacteristics': ['practitioner', 'manager', 'data_officer'],
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

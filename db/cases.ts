@@ -94,6 +94,9 @@ export async function findEscalation(sql: Sql, boroughs: readonly string[], case
 /** A child named on a contact (position 0-based, in the order the contact named them). */
 export interface ContactChildRecord {
   contactId: string;
+  borough: string;
+  /** The child's identity across contacts (db/ids.ts childIdFor); null only for a row not yet matched after a migration. */
+  childId: string | null;
   position: number;
   firstName: string;
   lastName: string;
@@ -104,7 +107,7 @@ export interface ContactChildRecord {
 /** The children named on several contacts of one borough, in order (one query for a whole page of cases). */
 export async function childrenOfContacts(sql: Sql, borough: string, contactIds: readonly string[]): Promise<ContactChildRecord[]> {
   return sql<ContactChildRecord[]>`
-    select contact_id, position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+    select contact_id, borough, child_id, position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
       to_char(expected_date_of_birth, 'YYYY-MM-DD') as expected_date_of_birth
     from contact_children where borough = ${borough} and contact_id = any(${contactIds as string[]}) order by contact_id, position`;
 }

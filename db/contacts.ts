@@ -3,6 +3,7 @@ import { REFERRER_TYPES, type ContactStatus } from '../rules/vocabulary';
 import type { ReceivedContact } from '../workflows/contact';
 import { childIdFor } from './ids';
 import { appendEvent, insertCase, openTask, toJson, updateCase } from './casework';
+import { recordChildFromContact } from './children';
 import type { Sql } from './sql';
 
 /** A contact as read back for the API: the record, its children, its recommendation and its screening clock. */
@@ -30,7 +31,7 @@ export interface ContactRecord {
   screeningDueAt: Date | null;
   /** The rule the stored deadline was computed under (see migration 009). */
   screeningClockRule: 'HANDOVER_DAY_IS_DAY_1' | 'DAY_AFTER_HANDOVER_IS_DAY_1';
-  children: { position: number; firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }[];
+  children: { borough: string; childId: string | null; position: number; firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }[];
   recommendation: StoredRecommendation | null;
 }
 
@@ -64,12 +65,20 @@ export async function insertContact(sql: Sql, contact: ReceivedContact): Promise
       returning id`;
     if (inserted.length === 0) return;
     for (const [position, child] of contact.children.entries()) {
+      const childId = childIdFor(contact.borough, child);
       await tx`
         insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth, child_id)
         values (${contact.contactId}, ${contact.borough}, ${position}, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, ${child.expectedDateOfBirth},
-          ${childIdFor(contact.borough, child)})`;
+          ${childId})`;
     }
     await insertCase(tx, { id: contact.contactId, borough: contact.borough, kind: 'CONTACT', contactId: contact.contactId, childPosition: null, reference: contact.reference, stage: 'AWAITING_SCREENING', openedAt: contact.receivedAt });
+    // After the case exists, so the child's timeline event has its case: the census id, and the characteristics given.
+    for (const [position, child] of contact.children.entries()) {
+      await recordChildFromContact(tx, {
+        borough: contact.borough, childId: childIdFor(contact.borough, child), contactId: contact.contactId, position,
+        characteristics: child.characteristics, by: contact.receivedBy, at: contact.receivedAt,
+      });
+    }
     await appendEvent(tx, { borough: contact.borough, caseId: contact.contactId, contactId: contact.contactId, kind: 'CONTACT_RECEIVED', at: contact.receivedAt, actor: contact.receivedBy, detail: { channel: contact.channel, referrerType: contact.referrer.type } });
   });
 }
@@ -140,7 +149,7 @@ export async function findContact(sql: Sql, boroughs: readonly string[], id: str
     from contacts where borough = any(${boroughs as string[]}) and id = ${id}`;
   if (!row) return null;
   const children = await sql<ContactRecord['children']>`
-    select position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+    select borough, child_id, position, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
       to_char(expected_date_of_birth, 'YYYY-MM-DD') as expected_date_of_birth
     from contact_children where borough = ${row.borough} and contact_id = ${id} order by position`;
   const [recommendation] = await sql<StoredRecommendation[]>`

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureChildRows } from './children';
 import { fillMissingChildIds } from './family-history';
 import type { Sql } from './sql';
 
@@ -26,6 +27,8 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
     }
     // Data the SQL of a migration cannot compute exactly (008: child ids for names outside ASCII). A no-op when done.
     if (files.includes('008_family_history.sql')) await fillMissingChildIds(tx);
+    // 012: a census id for every child named on a contact, including those whose id was only just filled.
+    if (files.includes('012_child_characteristics.sql')) await ensureChildRows(tx);
     return applied;
   });
 }

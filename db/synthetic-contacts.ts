@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactForRules, Recommendation } from '../rules/thresholds';
 import { CONCERN_INDICATORS, CONSENT_STATUSES, REFERRER_TYPE_NAMES, REFERRER_TYPES, type ConcernIndicator } from '../rules/vocabulary';
+import { ensureChildren } from './children';
 import { childIdFor, contactReference } from './ids';
 import type { Sql } from './sql';
 
@@ -97,6 +98,7 @@ export async function insertPastContacts(sql: Sql, borough: string, items: reado
     await sql.begin(async (tx) => {
       await tx`insert into contacts ${tx(contacts)}`;
       if (children.length) await tx`insert into contact_children ${tx(children)}`;
+      if (children.length) await ensureChildren(tx, borough, children.map((child) => child.childId));
       if (recommendations.length) await tx`insert into recommendations ${tx(recommendations)}`;
     });
     ids.push(...chunk.map((item) => item.id));

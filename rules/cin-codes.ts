@@ -155,3 +155,99 @@ export function closureReasonProblem(reason: string, episode: { assessmentComple
   }
   return null;
 }
+
+// ---- Child characteristics (ChildIdentifiers and ChildCharacteristics of the census) ----
+
+/** Sex, from 2024–25 (not GenderCurrent): M male, F female, U not known or not recorded. */
+export const SEXES = { M: 'Male', F: 'Female', U: 'Not known' } as const;
+export type Sex = keyof typeof SEXES;
+
+/** Ethnicity, the 20 census codes. */
+export const ETHNICITIES = {
+  WBRI: 'White British', WIRI: 'White Irish', WIRT: 'Traveller of Irish heritage', WOTH: 'Any other White background', WROM: 'Gypsy/Roma',
+  MWBC: 'White and Black Caribbean', MWBA: 'White and Black African', MWAS: 'White and Asian', MOTH: 'Any other mixed background',
+  AIND: 'Indian', APKN: 'Pakistani', ABAN: 'Bangladeshi', AOTH: 'Any other Asian background',
+  BCRB: 'Black Caribbean', BAFR: 'Black African', BOTH: 'Any other Black background',
+  CHNE: 'Chinese', OOTH: 'Any other ethnic group', REFU: 'Refused', NOBT: 'Information not yet obtained',
+} as const;
+export type Ethnicity = keyof typeof ETHNICITIES;
+
+/** Disabilities: NONE (recorded as no disability) only alone. */
+export const DISABILITIES = {
+  NONE: 'No disability', MOB: 'Mobility', HAND: 'Hand function', PC: 'Personal care', INC: 'Incontinence', COMM: 'Communication',
+  LD: 'Learning', HEAR: 'Hearing', VIS: 'Vision', BEH: 'Behaviour', CON: 'Consciousness', AUT: 'Autism or Asperger syndrome', DDA: 'Other DDA',
+} as const;
+export type Disability = keyof typeof DISABILITIES;
+
+/**
+ * Why a child has no UPN (UPNunknown), UN1–UN7 as the DfE census guide defines them; UN7 is a referral with no further
+ * action (rule 8772).
+ */
+export const UPN_UNKNOWN_REASONS = ['UN1', 'UN2', 'UN3', 'UN4', 'UN5', 'UN6', 'UN7'] as const;
+export type UpnUnknownReason = (typeof UPN_UNKNOWN_REASONS)[number];
+
+/** The check-letter alphabet of a UPN: A–Z without I, O and S (23 letters; a remainder of 0 is A, 22 is Z). */
+const UPN_LETTERS = 'ABCDEFGHJKLMNPQRTUVWXYZ';
+
+/**
+ * The check letter of a UPN (census rule 1510), from its characters 2–13: character n weighted n, summed, modulo 23,
+ * as a letter of A–Z less I, O and S. A letter at character 13 (a temporary UPN) counts as its place in that alphabet.
+ * Null when characters 2–13 cannot be part of a UPN (12 digits, the last possibly such a letter).
+ */
+export function upnCheckLetter(upn: string): string | null {
+  const rest = upn.slice(1);
+  if (!/^[0-9]{11}[0-9ABCDEFGHJKLMNPQRTUVWXYZ]$/.test(rest)) return null;
+  let sum = 0;
+  for (let i = 0; i < 12; i++) {
+    const char = rest[i]!;
+    const value = /[0-9]/.test(char) ? Number(char) : UPN_LETTERS.indexOf(char);
+    sum += value * (i + 2);
+  }
+  return UPN_LETTERS[sum % 23]!;
+}
+
+/**
+ * What is wrong with a UPN (null when it is a valid one): 13 characters, a check letter, 11 digits and a digit or a
+ * letter (not I, O or S) (rules 1550/1540), and the first letter the one its other characters give (rule 1510).
+ */
+export function upnProblem(upn: string): string | null {
+  if (!/^[A-Z][0-9]{11}[0-9A-Z]$/.test(upn)) {
+    return 'a UPN is 13 characters: a capital letter, 11 digits, and a digit or a capital letter (e.g. H801200001001); check it on the child\'s school record.';
+  }
+  const expected = upnCheckLetter(upn);
+  if (expected === null) return 'the 13th character of a UPN is a digit or a capital letter other than I, O and S (census rule 1550); check it on the child\'s school record.';
+  if (expected !== upn[0]) return `the check letter (first character) does not match the rest of the UPN (census rule 1510): a mistyped character? Check it on the child's school record.`;
+  return null;
+}
+
+/** Characteristics as given on a contact or a step: each field absent (undefined) when not given. */
+export interface CharacteristicsInput {
+  sex?: string | null;
+  ethnicity?: string | null;
+  disabilities?: readonly string[] | null;
+  upn?: string | null;
+  upnUnknown?: string | null;
+}
+
+/**
+ * Every problem with a child's characteristics as given, each `[field, message]` (empty when they can be recorded):
+ * a valid UPN (1510), not both a UPN and a reason it is unknown, disabilities without repeats and NONE only alone.
+ * Sex, ethnicity and the codes themselves are checked by their GraphQL enums.
+ */
+export function characteristicProblems(input: CharacteristicsInput): [field: string, message: string][] {
+  const problems: [string, string][] = [];
+  if (input.upn != null) {
+    const problem = upnProblem(input.upn);
+    if (problem) problems.push(['upn', problem]);
+  }
+  if (input.upn != null && input.upnUnknown != null) {
+    problems.push(['upnUnknown', 'give either the UPN or why it is unknown, not both (census ChildIdentifiers); leave upnUnknown out when the UPN is known.']);
+  }
+  if (input.disabilities != null) {
+    const list = input.disabilities;
+    if (list.length === 0) problems.push(['disabilities', 'list at least one code; for a child with no disability give [NONE], and leave the field out when it is not known.']);
+    if (new Set(list).size !== list.length) problems.push(['disabilities', 'lists a disability more than once; give each code once.']);
+    if (list.includes('NONE') && list.length > 1) problems.push(['disabilities', 'NONE (no disability) cannot be combined with other codes; give NONE alone, or only the disabilities.']);
+  }
+  return problems;
+}

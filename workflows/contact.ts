@@ -1,6 +1,6 @@
 import { condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { isPrimaryNeed, PRIMARY_NEED_CODES } from '../rules/cin-codes';
+import { isPrimaryNeed, PRIMARY_NEED_CODES, type CharacteristicsInput } from '../rules/cin-codes';
 import { referrerFeedback } from '../rules/feedback';
 import {
   REFERRER_TYPES,
@@ -31,7 +31,11 @@ export interface ReceivedContact {
   receivedBy: string;
   channel: ContactChannel;
   referrer: { type: ReferrerType; name: string | null; organisation: string | null; contactDetails: string | null };
-  children: { firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null }[];
+  children: {
+    firstName: string; lastName: string; dateOfBirth: string | null; expectedDateOfBirth: string | null;
+    /** Census characteristics the contact gives (issue 10); absent on contacts received before, and when none given. */
+    characteristics?: CharacteristicsInput;
+  }[];
   indicators: ConcernIndicator[];
   summary: string;
   consent: ConsentStatus;

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { findContact, type ContactRecord, type StoredRecommendation } from '../../db/contacts';
 import { childIdFor, contactIdFor, contactReference } from '../../db/ids';
+import type { CharacteristicsInput } from '../../rules/cin-codes';
 import { contentHash } from '../../rules/content-hash';
 import type { CONCERN_INDICATORS, CONSENT_STATES, CONTACT_CHANNELS, PATHWAYS, RAG_RATINGS } from '../../rules/vocabulary';
 import { contactWorkflow, contactWorkflowId, type ReceivedContact } from '../../workflows/contact';
@@ -10,7 +11,7 @@ import { rolesFor } from '../access';
 import { builder } from '../builder';
 import { fromStore, requireBoroughRole, type ApiContext } from '../context';
 import { apiError, inputError, type InputProblem } from '../errors';
-import { Child } from './child';
+import { CHARACTERISTIC_INPUT_DESCRIPTIONS, Child, characteristicInputProblems, DisabilityEnum, EthnicityEnum, SexEnum, UpnUnknownReasonEnum } from './child';
 import { ConcernIndicatorEnum, ConsentStateEnum, ConsentStatusEnum, ContactChannelEnum, ContactStatusEnum, PathwayEnum, RagEnum, ReferrerTypeEnum } from './enums';
 
 
@@ -31,6 +32,12 @@ const ChildInput = builder.inputType('ChildInput', {
     lastName: t.string({ required: true, description: 'Not blank; at most 100 characters.' }),
     dateOfBirth: t.field({ type: 'Date' }),
     expectedDateOfBirth: t.field({ type: 'Date' }),
+    // Census characteristics (issue 10): each optional; recorded on the child only where nothing is recorded yet.
+    sex: t.field({ type: SexEnum, description: CHARACTERISTIC_INPUT_DESCRIPTIONS.sex }),
+    ethnicity: t.field({ type: EthnicityEnum, description: CHARACTERISTIC_INPUT_DESCRIPTIONS.ethnicity }),
+    disabilities: t.field({ type: [DisabilityEnum], description: CHARACTERISTIC_INPUT_DESCRIPTIONS.disabilities }),
+    upn: t.string({ description: CHARACTERISTIC_INPUT_DESCRIPTIONS.upn }),
+    upnUnknown: t.field({ type: UpnUnknownReasonEnum, description: CHARACTERISTIC_INPUT_DESCRIPTIONS.upnUnknown }),
   }),
 });
 
@@ -96,6 +103,7 @@ function validateContact(input: typeof ReceiveContactInput.$inferInput, context:
       if (due < receivedDay.minus({ weeks: 4 })) add(`${at}.expectedDateOfBirth`, 'is more than 4 weeks before the contact; if the child is born, give dateOfBirth');
       if (due > receivedDay.plus({ months: 10 })) add(`${at}.expectedDateOfBirth`, 'is more than 10 months after the contact');
     }
+    problems.push(...characteristicInputProblems(child, `input.${at}`));
   });
   // Each child is identified by names and date of birth (db/ids.ts childIdFor); two alike would be
   // one child, and the second would silently get no episode of their own.
@@ -274,6 +282,7 @@ builder.mutationField('receiveContact', (t) =>
           lastName: child.lastName.trim(),
           dateOfBirth: child.dateOfBirth ?? null,
           expectedDateOfBirth: child.expectedDateOfBirth ?? null,
+          ...characteristicsOf(child),
         })),
         indicators: input.indicators,
         summary: input.summary.trim(),
@@ -300,6 +309,12 @@ builder.mutationField('receiveContact', (t) =>
     },
   }),
 );
+
+/** The census characteristics a child input gives, if any (only the fields given, so the workflow input stays as small). */
+function characteristicsOf(child: typeof ChildInput.$inferInput): { characteristics?: CharacteristicsInput } {
+  const given = Object.fromEntries((['sex', 'ethnicity', 'disabilities', 'upn', 'upnUnknown'] as const).filter((field) => child[field] != null).map((field) => [field, child[field]]));
+  return Object.keys(given).length > 0 ? { characteristics: given } : {};
+}
 
 /** A repeated idempotency key: the same contact again is answered with the first one; a different one is refused. */
 async function sameContactOrRefuse(context: ApiContext, contactId: string, fingerprint: string) {

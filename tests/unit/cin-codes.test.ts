@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ASSESSMENT_FACTORS, assessmentFactorProblems, CATEGORIES_OF_ABUSE, closureReasonProblem, isCategoryOfAbuse, isPrimaryNeed, normaliseFactors, PRIMARY_NEED_CODES, REASONS_FOR_CLOSURE,
+  ASSESSMENT_FACTORS, assessmentFactorProblems, CATEGORIES_OF_ABUSE, characteristicProblems, closureReasonProblem, isCategoryOfAbuse, isPrimaryNeed, normaliseFactors, PRIMARY_NEED_CODES, REASONS_FOR_CLOSURE, upnCheckLetter, upnProblem,
 } from '../../rules/cin-codes';
 
 describe('assessment factors (CIN census AssessmentFactors)', () => {
@@ -82,5 +82,61 @@ describe('primary need and category of abuse', () => {
     expect(Object.keys(CATEGORIES_OF_ABUSE)).toEqual(['NEG', 'PHY', 'SAB', 'EMO', 'MUL']);
     expect(isCategoryOfAbuse('PHY')).toBe(true);
     expect(isCategoryOfAbuse('phy')).toBe(false);
+  });
+});
+
+describe('UPN check letter (census rule 1510)', () => {
+  // Valid UPNs from the DfE's Unique Pupil Numbers guidance (H801200001001, and the temporary G80120000101A) and the
+  // community validator's own rule 1510 test (A950000178301, H243278544154); invalid ones from the same sources.
+  it('accepts real UPNs, permanent and temporary, giving their check letter', () => {
+    for (const upn of ['H801200001001', 'G80120000101A', 'A950000178301', 'H243278544154']) {
+      expect(upnCheckLetter(upn)).toBe(upn[0]);
+      expect(upnProblem(upn)).toBeNull();
+    }
+  });
+
+  it('refuses a wrong check letter, naming the rule', () => {
+    expect(upnCheckLetter('R247962919251')).toBe('Q');
+    for (const upn of ['Z801200001001', 'R247962919251', 'X428558133462']) expect(upnProblem(upn)).toMatch(/check letter .*census rule 1510/);
+  });
+
+  it('detects a single mistyped digit', () => {
+    expect(upnProblem('H801200001002')).toMatch(/1510/);
+  });
+
+  it('gives remainders 21 and 22 as Y and Z (the alphabet is A–Z less I, O and S)', () => {
+    // Characters 2–13 weighted 2–13: a single 1 at character n sums to n; 000000000001 at the end sums to 13 (P).
+    expect(upnCheckLetter('?000000000001')).toBe('P');
+    // 1 at character 10 (weight 10) and 1 at 12 (weight 12): 22, the last letter, Z; 1 at 9 and 12: 21, Y.
+    expect(upnCheckLetter('?000000001010')).toBe('Z');
+    expect(upnCheckLetter('?000000010010')).toBe('Y');
+  });
+
+  it('refuses what is not shaped like a UPN, or a 13th character I, O or S (1550)', () => {
+    for (const upn of ['H80120000100', 'h801200001001', 'H80120000100AA', 'HH01200001001', '']) expect(upnProblem(upn)).toMatch(/13 characters/);
+    expect(upnProblem('H80120000100I')).toMatch(/1550/);
+    expect(upnCheckLetter('H80120000100S')).toBeNull();
+  });
+});
+
+describe('child characteristics as given', () => {
+  it('accepts a full, consistent set, or nothing', () => {
+    expect(characteristicProblems({ sex: 'F', ethnicity: 'WBRI', disabilities: ['MOB', 'AUT'], upn: 'H801200001001' })).toEqual([]);
+    expect(characteristicProblems({ upnUnknown: 'UN4', disabilities: ['NONE'] })).toEqual([]);
+    expect(characteristicProblems({})).toEqual([]);
+  });
+
+  it('refuses a UPN and a reason it is unknown together', () => {
+    expect(characteristicProblems({ upn: 'H801200001001', upnUnknown: 'UN1' })).toEqual([['upnUnknown', expect.stringMatching(/either the UPN or why it is unknown/)]]);
+  });
+
+  it('refuses NONE with another code, repeats and an empty list', () => {
+    expect(characteristicProblems({ disabilities: ['NONE', 'MOB'] })).toEqual([['disabilities', expect.stringMatching(/NONE .* cannot be combined/)]]);
+    expect(characteristicProblems({ disabilities: ['MOB', 'MOB'] })).toEqual([['disabilities', expect.stringMatching(/more than once/)]]);
+    expect(characteristicProblems({ disabilities: [] })).toEqual([['disabilities', expect.stringMatching(/at least one code/)]]);
+  });
+
+  it('names the UPN field for a bad check letter', () => {
+    expect(characteristicProblems({ upn: 'Z801200001001' })).toEqual([['upn', expect.stringMatching(/1510/)]]);
   });
 });
