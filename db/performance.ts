@@ -17,6 +17,8 @@ export interface MeasureItem {
   met: boolean | null;
   /** Its keys for each breakdown, e.g. { agency: 'POLICE' }. */
   groups: Record<string, string>;
+  /** How long it took, in hours, where the measure times something (an agency's response); otherwise null. */
+  hours: number | null;
 }
 
 /** What a measure's query is given: the borough, its time zone, the local dates [from, to], and "now". */
@@ -55,8 +57,8 @@ export type MeasureId = (typeof MEASURE_IDS)[number];
 const DFE_CIN_2023 = 'DfE, Children in need statistics, England, year ending 31 March 2023';
 const DFE_CIN_2025 = 'DfE, Children in need statistics, England, year ending 31 March 2025';
 
-type Row = { caseId: string; reference: string; team: string | null; countedOn: string; met: boolean | null; groups: Record<string, string> | null };
-const rows = async (query: Promise<Row[]>): Promise<MeasureItem[]> => (await query).map((r) => ({ ...r, groups: r.groups ?? {} }));
+type Row = { caseId: string; reference: string; team: string | null; countedOn: string; met: boolean | null; groups: Record<string, string> | null; hours?: number | null };
+const rows = async (query: Promise<Row[]>): Promise<MeasureItem[]> => (await query).map((r) => ({ ...r, groups: r.groups ?? {}, hours: r.hours ?? null }));
 
 /** The measures, in the order a report lists them. */
 export const MEASURES: readonly MeasureDefinition[] = [
@@ -118,11 +120,11 @@ export const MEASURES: readonly MeasureDefinition[] = [
   },
   {
     id: 'AGENCY_RESPONSES_ON_TIME', title: 'Partner-agency responses on time', kind: 'RATE', breakdown: ['agency'], england: null,
-    rule: 'Information requests to partner agencies made in the period (local date requested). Met when the agency responded by the request\'s stored deadline (agency_requests.due_at, from the borough\'s MASH clock). A request withdrawn unanswered (the MASH decided first) is not judged; one unanswered past its deadline is late. Broken down by agency.',
+    rule: 'Information requests to partner agencies made in the period (local date requested). Met when the agency responded by the request\'s stored deadline (agency_requests.due_at, from the borough\'s MASH clock). A request withdrawn unanswered (the MASH decided first) is not judged; one unanswered past its deadline is late. Broken down by agency, each with the median hours from request to response (responded requests).',
     items: (sql, s) => rows(sql<Row[]>`
       select k.id as case_id, k.reference, k.team, to_char((r.requested_at at time zone ${s.timeZone})::date, 'YYYY-MM-DD') as counted_on,
         case when r.responded_at is not null then r.responded_at <= r.due_at when r.status = 'REQUESTED' and ${s.now} > r.due_at then false end as met,
-        jsonb_build_object('agency', r.agency) as groups
+        jsonb_build_object('agency', r.agency) as groups, extract(epoch from (r.responded_at - r.requested_at))::float8 / 3600 as hours
       from agency_requests r join cases k on k.borough = r.borough and k.id = r.contact_id
       where r.borough = ${s.borough} and (r.requested_at at time zone ${s.timeZone})::date between ${s.from}::date and ${s.to}::date`),
   },
@@ -263,13 +265,23 @@ export interface Figure {
   numerator: number;
   denominator: number | null;
   rate: number | null;
+  /** The median of the items' hours, where the measure times something (else null). */
+  medianHours: number | null;
 }
 
 export function figureOf(kind: MeasureDefinition['kind'], items: readonly MeasureItem[]): Figure {
-  if (kind === 'COUNT') return { numerator: items.length, denominator: null, rate: null };
+  const medianHours = median(items.flatMap((i) => (i.hours === null ? [] : [i.hours])));
+  if (kind === 'COUNT') return { numerator: items.length, denominator: null, rate: null, medianHours };
   const judged = items.filter((i) => i.met !== null);
   const met = judged.filter((i) => i.met).length;
-  return { numerator: met, denominator: judged.length, rate: judged.length ? met / judged.length : null };
+  return { numerator: met, denominator: judged.length, rate: judged.length ? met / judged.length : null, medianHours };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export interface BreakdownRow extends Figure {

@@ -29,6 +29,7 @@ const MeasureBreakdownRef = builder.objectRef<BreakdownRow>('MeasureBreakdown').
     numerator: t.exposeInt('numerator'),
     denominator: t.exposeInt('denominator', { nullable: true }),
     rate: t.exposeFloat('rate', { nullable: true }),
+    medianHours: t.exposeFloat('medianHours', { nullable: true, description: 'Median hours from request to response, for a measure that times something (agency responses); else null.' }),
   }),
 });
 
@@ -39,6 +40,7 @@ const MeasurePointRef = builder.objectRef<SeriesPoint>('MeasurePoint').implement
     numerator: t.exposeInt('numerator'),
     denominator: t.exposeInt('denominator', { nullable: true }),
     rate: t.exposeFloat('rate', { nullable: true }),
+    medianHours: t.exposeFloat('medianHours', { nullable: true, description: 'Median hours from request to response, for a measure that times something (agency responses); else null.' }),
   }),
 });
 
@@ -62,6 +64,7 @@ const MeasureRef = builder.objectRef<MeasureResult & { borough: string }>('Measu
     numerator: t.exposeInt('numerator'),
     denominator: t.exposeInt('denominator', { nullable: true }),
     rate: t.exposeFloat('rate', { nullable: true, description: 'numerator / denominator, 0 to 1; null for a count or when nothing was judged.' }),
+    medianHours: t.exposeFloat('medianHours', { nullable: true, description: 'Median hours from request to response, for a measure that times something (agency responses); else null.' }),
     englandRate: t.float({ nullable: true, description: 'The England figure, 0 to 1, where the DfE publishes one.', resolve: (m) => m.definition.england?.rate ?? null }),
     englandSource: t.string({ nullable: true, resolve: (m) => m.definition.england?.source ?? null }),
     breakdown: t.field({ type: [MeasureBreakdownRef], resolve: (m) => m.breakdown }),

@@ -60,8 +60,9 @@ afterAll(async () => {
 
 interface Figure { numerator: number; denominator: number | null; rate: number | null }
 interface Measure extends Figure {
+  medianHours: number | null;
   id: string; title: string; rule: string; kind: string; englandRate: number | null; englandSource: string | null;
-  breakdown: ({ by: string; key: string } & Figure)[];
+  breakdown: ({ by: string; key: string; medianHours: number | null } & Figure)[];
   series: ({ month: string } & Figure)[];
   cases: { caseId: string; reference: string; countedOn: string; met: boolean | null }[];
 }
@@ -69,7 +70,7 @@ const REPORT = `query ($borough: String!, $from: Date!, $to: Date!, $team: Strin
   performance(borough: $borough, from: $from, to: $to, team: $team) {
     borough from to team
     measures { id title rule kind numerator denominator rate englandRate englandSource
-      breakdown { by key numerator denominator rate } series { month numerator denominator rate } cases(limit: 500) { caseId reference countedOn met } }
+      breakdown { by key numerator denominator rate medianHours } medianHours series { month numerator denominator rate } cases(limit: 500) { caseId reference countedOn met } }
   }
 }`;
 
@@ -230,6 +231,16 @@ describe('performance measures over casework walked through the API', () => {
     expect(breakdown(m.get('MASH_TIMELINESS'), 'rag')).toEqual({ RED: [1, 1] });
     expect(pick(m.get('AGENCY_RESPONSES_ON_TIME'))).toEqual(figure(1, 1));
     expect(breakdown(m.get('AGENCY_RESPONSES_ON_TIME'), 'agency')).toEqual({ HEALTH: [0, 0], POLICE: [1, 1] });
+    // Response time: police answered this long after being asked (as the contact's timeline shows); health never did.
+    const timeline = (await stack.graphql<{ case: { timeline: { kind: string; at: string; detail: { agency?: string } }[] } }>(
+      'query ($id: ID!) { case(id: $id) { timeline { kind at detail } } }', { id: c4.id }, manager)).data!.case.timeline;
+    const at = (kind: string, agency: string) => Date.parse(timeline.find((e) => e.kind === kind && e.detail.agency === agency)!.at);
+    const policeHours = (at('AGENCY_INFORMATION_RECEIVED', 'POLICE') - at('AGENCY_INFORMATION_REQUESTED', 'POLICE')) / 3_600_000;
+    const agencies = m.get('AGENCY_RESPONSES_ON_TIME')!.breakdown;
+    expect(agencies.find((b) => b.key === 'POLICE')!.medianHours).toBeCloseTo(policeHours, 6);
+    expect(agencies.find((b) => b.key === 'HEALTH')!.medianHours).toBeNull();
+    expect(m.get('AGENCY_RESPONSES_ON_TIME')!.medianHours).toBeCloseTo(policeHours, 6);
+    expect(m.get('CONTACTS')!.medianHours).toBeNull();
     expect(pick(m.get('STRATEGY_DISCUSSIONS_COMPLETE'))).toEqual(figure(1, 2));
     expect(m.get('STRATEGY_DISCUSSIONS_COMPLETE')!.cases.map((c) => [c.caseId, c.met]).sort()).toEqual([[e2, true], [e6, false]].sort());
     expect(pick(m.get('SECTION_47S_FULLY_RECORDED'))).toEqual(figure(1, 1));
