@@ -302,6 +302,50 @@ describe('performance measures over casework walked through the API', () => {
   }, 300_000);
 });
 
+describe('deadlines missed', () => {
+  it('counts an initial conference and an assessment held after their deadlines as late, in the month they were held', async () => {
+    const settings = stack.boroughs.get(BOROUGH)!.settings;
+    const required = [...new Set(['CHILDRENS_SOCIAL_CARE', ...settings.strategyDiscussion.requiredAgencies])];
+    const cp = await contact();
+    await decide(cp, 'STRATEGY_DISCUSSION', 'RED');
+    const late = await episodeOf(stack, cp.id);
+    await settled(late, 'STRATEGY_DISCUSSION');
+    await episodeStep(stack, manager, 'recordStrategyDiscussion', 'RecordStrategyDiscussionInput', late, {
+      heldAt: new Date(Date.now() + offsetMs - 60_000).toISOString(), attendees: attendees(required), outcome: 'SECTION_47', rationale: 'Reasonable cause to suspect significant harm.', actions: [],
+    });
+    const s47 = await episodeStep(stack, manager, 'startSection47', 'StartSection47Input', late, {});
+    const icpcDue = s47.deadlines.find((d) => d.what === 'ICPC')!.dueDate;
+    await episodeStep(stack, manager, 'recordSection47Outcome', 'Section47OutcomeInput', late, {
+      enquiries: ['Saw the child alone at school'], recommendation: 'CONVENE_ICPC', recommendationDetail: 'Likely significant harm: convene a conference.',
+      analysis: 'The injuries and the account given do not match; the child is at continuing risk.',
+    });
+    await episodeStep(stack, manager, 'authoriseSection47', 'AuthoriseSection47Input', late, { managerComment: 'Agreed: convene the initial conference.' });
+    const s17 = await contact();
+    await decide(s17, 'S17_ASSESSMENT');
+    const slow = await episodeOf(stack, s17.id);
+    await settled(slow, 'REFERRAL');
+    await episodeStep(stack, manager, 'startAssessment', null, slow, null);
+    const assessmentDue = (await stack.graphql<{ episode: { assessmentDueDate: string } }>('query ($id: ID!) { episode(caseId: $id) { assessmentDueDate } }', { id: slow }, manager)).data!.episode.assessmentDueDate;
+    expect(assessmentDue).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    // Past both deadlines, to a working morning.
+    let day = DateTime.fromISO([icpcDue, assessmentDue].sort().at(-1)!, { zone: 'Europe/London' }).plus({ days: 3 });
+    while (!isWorkingDay(day.toISODate()!, calendar())) day = day.plus({ days: 1 });
+    await skipTo(day.set({ hour: 10 }).toJSDate());
+    const heldOn = (await nowLondon()).toISODate()!;
+    expect(heldOn > icpcDue && heldOn > assessmentDue).toBe(true);
+    await episodeStep(stack, manager, 'recordInitialConference', 'InitialConferenceInput', late, { heldOn, outcome: 'NO_CP_PLAN', note: 'No plan needed after all.' });
+    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', slow, { factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.', overdueReason: 'The family was away for six weeks.' });
+
+    const m = await report(manager, { from: heldOn, to: heldOn });
+    expect(pick(m.get('ICPCS_WITHIN_15_WORKING_DAYS'))).toEqual(figure(0, 1));
+    expect(m.get('ICPCS_WITHIN_15_WORKING_DAYS')!.cases).toEqual([expect.objectContaining({ caseId: late, countedOn: heldOn, met: false })]);
+    expect(pick(m.get('ASSESSMENTS_WITHIN_45_WORKING_DAYS'))).toEqual(figure(0, 1));
+    expect(m.get('ASSESSMENTS_WITHIN_45_WORKING_DAYS')!.cases).toEqual([expect.objectContaining({ caseId: slow, countedOn: heldOn, met: false })]);
+    expect(m.get('ICPCS_WITHIN_15_WORKING_DAYS')!.series.at(-1)).toMatchObject({ month: heldOn.slice(0, 7), numerator: 0, denominator: 1 });
+  }, 300_000);
+});
+
 describe('who may read performance figures, and bad periods', () => {
   const FIGURES = 'query ($borough: String!, $from: Date!, $to: Date!, $team: String) { performance(borough: $borough, from: $from, to: $to, team: $team) { measures { id numerator } } }';
   const CASES = 'query ($borough: String!, $from: Date!, $to: Date!) { performance(borough: $borough, from: $from, to: $to) { measure(id: CONTACTS) { numerator cases { caseId } } } }';
