@@ -354,6 +354,9 @@ describe('who may read performance figures, and bad periods', () => {
   it('lets managers, auditors and administrators read figures, and only managers and auditors the cases behind them', async () => {
     for (const token of [manager, auditor, administrator]) expect((await stack.graphql(FIGURES, period, token)).errors).toBeUndefined();
     for (const token of [manager, auditor]) expect((await stack.graphql(CASES, period, token)).errors).toBeUndefined();
+    const paging = 'query ($borough: String!, $from: Date!, $to: Date!, $limit: Int, $offset: Int) { performance(borough: $borough, from: $from, to: $to) { measure(id: CONTACTS) { cases(limit: $limit, offset: $offset) { caseId } } } }';
+    const bad = await stack.graphql(paging, { ...period, limit: 0, offset: -1 }, manager);
+    expect(bad.errors?.[0]?.extensions?.problems?.map((p) => p.field)).toEqual(['limit', 'offset']);
     const admin = await stack.graphql(CASES, period, administrator);
     expect(admin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
