@@ -38,6 +38,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Query.replayDecision': RULE_READERS,
   'Query.compareBoroughs': ADMINISTRATORS,
   'Query.overrideAnalytics': RULE_READERS,
+  // Performance figures (issue 10): no child's name in a figure; the cases behind one need casework access (manager, auditor).
+  'Query.performance': ['manager', 'auditor', 'administrator'],
   'Mutation.receiveContact': FRONT_DOOR_STAFF,
   'Mutation.recordScreeningDecision': FRONT_DOOR_STAFF,
   'Mutation.recordConsent': MASH,
