@@ -200,8 +200,9 @@ function cinDetails(
   const parts: string[] = [el('CINreferralDate', episode.referralDate), el('ReferralSource', episode.referralSource)];
   if (!episode.referralNfa || episode.primaryNeed !== 'N0') parts.push(el('PrimaryNeedCode', episode.primaryNeed));
   if (closedOn) parts.push(el('CINclosureDate', closedOn), el('ReasonForClosure', episode.closureReason!));
-  // Held in the year: an earlier plan's conference belongs to the year it was held in.
-  const icpcs = rows.section47s.map((s) => s.icpcOn).filter((d): d is string => inYear(d, y)).sort();
+  // A conference is recorded once (rule 2884): on its s47 when that is in the return, else here (an s47 of an earlier year).
+  const section47s = rows.section47s.filter((s) => s.startedOn <= y.end && (inYear(s.startedOn, y) || inYear(s.icpcOn, y) || inYear(s.authorisedOn, y)));
+  const icpcs = rows.section47s.filter((s) => !section47s.includes(s)).map((s) => s.icpcOn).filter((d): d is string => inYear(d, y)).sort();
   if (icpcs[0]) parts.push(el('DateOfInitialCPC', icpcs[0]));
   parts.push(el('ReferralNFA', episode.referralNfa ? '1' : '0'));
   // Only the activity open at some time in the year; dates after the year's end are left out.
@@ -215,7 +216,7 @@ function cinDetails(
     const end = upTo(p.endDate, y.end);
     parts.push(`<CINPlanDates>${el('CINPlanStartDate', p.startDate)}${end ? el('CINPlanEndDate', end) : ''}</CINPlanDates>`);
   }
-  for (const s of rows.section47s.filter((s) => s.startedOn <= y.end && (inYear(s.startedOn, y) || inYear(s.icpcOn, y) || inYear(s.authorisedOn, y)))) {
+  for (const s of section47s) {
     const target = addWorkingDays(new Date(`${s.startedOn}T12:00:00Z`), 15, calendar).dueDate;
     const icpc = upTo(s.icpcOn, y.end);
     const notRequired = s.authorisedOn !== null && s.authorisedOn <= y.end && s.recommendation !== 'CONVENE_ICPC';
