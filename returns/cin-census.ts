@@ -173,6 +173,13 @@ export async function cinCensus(sql: Sql, source: CensusSource, year: number): P
     if (child.disabilities && child.disabilities.length > 0) characteristics.push(`<Disabilities>${child.disabilities.map((d) => el('Disability', d)).join('')}</Disabilities>`);
     else gap('Disability', '8540', 'Disabilities are not recorded (NONE when the child has none).');
 
+    for (const episode of own) {
+      // No activity after "closed after assessment" (rule 2990): an s47 or a plan makes RC8/RC9 the wrong reason.
+      const hasActivity = section47s.some((s) => s.episodeId === episode.id) || plans.some((p) => p.episodeId === episode.id);
+      if ((episode.closureReason === 'RC8' || episode.closureReason === 'RC9') && upTo(episode.closedOn, y.end) && hasActivity) {
+        gap('ReasonForClosure', '2990', `The episode referred on ${episode.referralDate} closed with ${episode.closureReason} (closed after assessment) but had an s47 enquiry or a plan: the reason should be another (e.g. RC7).`);
+      }
+    }
     const details = own.map((episode) => cinDetails(episode, y, source.calendar, {
       assessments: assessments.filter((a) => a.episodeId === episode.id),
       plans: plans.filter((p) => p.episodeId === episode.id),

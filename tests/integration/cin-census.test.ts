@@ -219,6 +219,9 @@ describe.each(BOROUGHS)('borough %s', (borough) => {
     expect({ collection: text(collection, 'Collection'), year: text(collection, 'Year'), reference: text(collection, 'ReferenceDate') }).toEqual({ collection: 'CIN', year: String(collectionYear()), reference: `${collectionYear()}-03-31` });
     expect({ level: text(source, 'SourceLevel'), lea: text(source, 'LEA'), software: text(source, 'SoftwareCode') }).toEqual({ level: 'L', lea: LEA[borough], software: 'Front Door' });
 
+    // Census ids: at most 20 letters and digits (rules 1570/1580), never the internal uuid.
+    for (const id of ours) expect(id).toMatch(/^[A-Za-z0-9]{1,20}$/);
+
     // Who is in it: every referred child, once; no child only seen at the front door.
     const children = childrenOf(message);
     for (const id of ours) expect(children.has(id), id).toBe(true);
@@ -267,4 +270,106 @@ describe.each(BOROUGHS)('borough %s', (borough) => {
     expect(returnIssues(validation).filter((i) => i.rule_code !== '2886Q' || !made_.gaps.some((g) => g.field === 'Sex'))).toEqual([]);
     expect(validation.ruleErrors).toEqual([]);
   });
+});
+
+describe('what the record cannot give the census is reported, and the file is still written', () => {
+  it('a child without ethnicity or sex: each is a gap, and the validator confirms both rules', async () => {
+    await toWorkingMorning();
+    const caseId = (await contact('hf', newChild(6), 'S17_ASSESSMENT')).caseId!;
+    await assess(caseId);
+    await step('createPlan', 'CreatePlanInput', caseId, { kind: 'CIN', startDate: today() });
+    await recordCharacteristics(stack.sql, caseId, { disabilities: ['NONE'], upnUnknown: 'UN2' });
+    const id = await censusIdOf(caseId);
+
+    const census_ = await made('hf');
+    expect(census_.gaps.filter((g) => g.censusId === id).map((g) => [g.field, g.rule])).toEqual([['Sex', '4180'], ['Ethnicity', '4220']]);
+    const child = childrenOf(parseXml(census_.xml)).get(id)!;
+    expect(text(all(child, 'ChildIdentifiers')[0]!, 'Sex')).toBeNull();
+    expect(text(all(child, 'ChildCharacteristics')[0]!, 'Ethnicity')).toBeNull();
+    expect(details(child)).toHaveLength(1);
+    const rules = (await validated(census_.xml)).childIssues.filter((i) => i.child_id === id).map((i) => i.rule_code);
+    expect([...new Set(rules)].sort()).toEqual(['4180', '4220']);
+
+    // Recorded, the gaps go and the validator is content.
+    await recordCharacteristics(stack.sql, caseId, { ...COMPLETE, disabilities: ['NONE'] });
+    const fixed = await made('hf');
+    expect(fixed.gaps.filter((g) => g.censusId === id)).toEqual([]);
+    expect((await validated(fixed.xml)).childIssues.filter((i) => i.child_id === id)).toEqual([]);
+  });
+
+  it('closed "after assessment" (RC8) though an s47 was made: a gap for the reason, which the validator also flags (2990)', async () => {
+    await toWorkingMorning();
+    const caseId = (await contact('hf', newChild(8), 'STRATEGY_DISCUSSION')).caseId!;
+    await strategyDiscussion('hf', caseId, 'SECTION_47');
+    await section47(caseId, 'CHILD_IN_NEED');
+    await assess(caseId, ['3B']);
+    await toWorkingMorning();
+    await close(caseId, 'RC8');
+    await recordCharacteristics(stack.sql, caseId, COMPLETE);
+    const id = await censusIdOf(caseId);
+    const census_ = await made('hf');
+    expect(census_.gaps.filter((g) => g.censusId === id).map((g) => [g.field, g.rule])).toEqual([['ReasonForClosure', '2990']]);
+    expect(text(details(childrenOf(parseXml(census_.xml)).get(id)!)[0]!, 'ReasonForClosure')).toBe('RC8');
+    expect([...new Set((await validated(census_.xml)).childIssues.filter((i) => i.child_id === id).map((i) => i.rule_code))]).toEqual(['2990']);
+  });
+});
+
+describe('who may make the return', () => {
+  it('data officers and auditors of the borough, with a purpose that the audit trail records', async () => {
+    const auditor = await stack.token({ user: `aud-${randomUUID().slice(0, 6)}`, roles: ['auditor'], boroughs: ['rbkc'] });
+    const purpose = `Census check ${randomUUID().slice(0, 8)}`;
+    const asAuditor = await census('rbkc', collectionYear(), auditor, purpose);
+    expect(asAuditor.errors).toBeUndefined();
+    expect(asAuditor.data!.cinCensus.xml).toMatch(/^<\?xml/);
+    const [audited] = await stack.sql<{ operation: string; kind: string; borough: string; outcome: string; purpose: string }[]>`
+      select operation, kind, borough, outcome, purpose from audit_log where purpose = ${purpose}`;
+    expect(audited).toEqual({ operation: 'Query.cinCensus', kind: 'READ', borough: 'rbkc', outcome: 'OK', purpose });
+
+    const refused = async (token: string | null, borough: string, purpose_ = 'DfE CIN census submission', year = collectionYear()) => {
+      const result = await stack.graphql<unknown>('query ($b: String!, $y: Int!, $p: String!) { cinCensus(borough: $b, year: $y, purpose: $p) { children } }', { b: borough, y: year, p: purpose_ }, token);
+      expect(result.data ?? null).toBeNull();
+      return result.errors![0]!;
+    };
+    const caseworker = await stack.token({ user: 'sw-census', roles: ['practitioner', 'manager'], boroughs: ['rbkc'] });
+    expect((await refused(caseworker, 'rbkc')).extensions?.code).toBe('FORBIDDEN');
+    expect((await refused(auditor, 'hf')).extensions?.code).toBe('FORBIDDEN');
+    expect((await refused(null, 'rbkc')).extensions?.code).toBe('UNAUTHENTICATED');
+    const blank = await refused(dataOfficer, 'rbkc', '   ');
+    expect(blank.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'purpose', message: expect.stringMatching(/say why the return is made/) as string }] });
+    const badYear = await refused(dataOfficer, 'rbkc', 'DfE CIN census submission', 1999);
+    expect(badYear.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'year', message: expect.stringMatching(/not a collection year/) as string }] });
+    const [refusal] = await stack.sql<{ outcome: string }[]>`select outcome from audit_log where operation = 'Query.cinCensus' and user_id = 'sw-census'`;
+    expect(refusal).toEqual({ outcome: 'FORBIDDEN' });
+  });
+});
+
+describe('only the activity that falls in the year', () => {
+  it('after the year ends, the next return keeps an open episode with its open plan and leaves out what ended before', async () => {
+    await toWorkingMorning();
+    const year = collectionYear();
+    const caseId = (await contact('wcc', newChild(10), 'S17_ASSESSMENT')).caseId!;
+    const day = today();
+    await assess(caseId, ['4B']);
+    await step('createPlan', 'CreatePlanInput', caseId, { kind: 'CIN', startDate: day });
+    await recordCharacteristics(stack.sql, caseId, COMPLETE);
+    const id = await censusIdOf(caseId);
+    // The year before this one has none of it.
+    expect(childrenOf(parseXml((await made('wcc', year - 1)).xml)).has(id)).toBe(false);
+
+    // Into the next collection year (1 April), then the CIN plan ends and the episode closes.
+    await skipTo(DateTime.fromISO(`${year}-04-01T10:00:00`, { zone: 'Europe/London' }).toJSDate());
+    await toWorkingMorning();
+    const later = today();
+    await close(caseId, 'RC7');
+
+    const [thisYear] = details(childrenOf(parseXml((await made('wcc', year)).xml)).get(id)!);
+    expect([text(thisYear!, 'CINclosureDate'), all(thisYear!, 'Assessments').length]).toEqual([null, 1]);
+    expect(all(thisYear!, 'CINPlanDates').map((p) => [text(p, 'CINPlanStartDate'), text(p, 'CINPlanEndDate')])).toEqual([[day, null]]);
+
+    const next = await made('wcc', year + 1);
+    const [nextYear] = details(childrenOf(parseXml(next.xml)).get(id)!);
+    expect([text(nextYear!, 'CINreferralDate'), text(nextYear!, 'CINclosureDate'), text(nextYear!, 'ReasonForClosure'), all(nextYear!, 'Assessments').length]).toEqual([day, later, 'RC7', 0]);
+    expect(all(nextYear!, 'CINPlanDates').map((p) => [text(p, 'CINPlanStartDate'), text(p, 'CINPlanEndDate')])).toEqual([[day, later]]);
+    expect((await validated(next.xml)).childIssues.filter((i) => i.child_id === id)).toEqual([]);
+  }, 600_000);
 });
