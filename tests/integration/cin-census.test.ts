@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addWorkingDays, isWorkingDay } from '../../rules/calendar';
+import { projectRoot } from '../../server/env';
 import { validateCinCensus, type CinValidation } from '../../server/infra/cin-validator';
 import { all, childrenOf, parseXml, text, type XmlElement } from '../support/census-xml';
 import { recordCharacteristics, type Characteristics } from '../support/returns-fixtures';
@@ -289,6 +291,17 @@ describe('what the record cannot give the census is reported, and the file is st
     expect(details(child)).toHaveLength(1);
     const rules = (await validated(census_.xml)).childIssues.filter((i) => i.child_id === id).map((i) => i.rule_code);
     expect([...new Set(rules)].sort()).toEqual(['4180', '4220']);
+
+    // The command writes the same file to stdout and the gaps to stderr, and is audited.
+    const purpose = `Census by command ${randomUUID().slice(0, 8)}`;
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile('npx', ['tsx', 'scripts/census.ts', '--borough', 'hf', '--year', String(collectionYear()), '--purpose', purpose], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, maxBuffer: 64 * 1024 * 1024 },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err })));
+    });
+    expect(childrenOf(parseXml(stdout)).has(id)).toBe(true);
+    expect(stderr).toContain(`gap: child ${id}, Ethnicity (rule 4220)`);
+    expect(stderr).toMatch(/^CIN census \d{4} for hf \(LEA 205\): \d+ children, \d+ gaps?$/m);
+    expect(await stack.sql<{ operation: string; borough: string }[]>`select operation, borough from audit_log where purpose = ${purpose}`).toEqual([{ operation: 'command.census', borough: 'hf' }]);
 
     // Recorded, the gaps go and the validator is content.
     await recordCharacteristics(stack.sql, caseId, { ...COMPLETE, disabilities: ['NONE'] });
