@@ -16,6 +16,8 @@ const CASEWORKERS: readonly Role[] = ['practitioner', 'manager'];
 const PROTECTION: readonly Role[] = ['practitioner', 'manager', 'out_of_hours'];
 const ADMINISTRATORS: readonly Role[] = ['administrator'];
 const RULE_READERS: readonly Role[] = ['administrator', 'auditor'];
+/** Statutory returns hold children's personal data: a role of their own, or auditors. */
+const RETURNS: readonly Role[] = ['data_officer', 'auditor'];
 
 /**
  * Who may call each operation (a role in the borough the operation concerns). The resolvers enforce it; the access
@@ -83,6 +85,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.endEarlyHelp': CASEWORKERS,
   // Issue 10: the child's census characteristics; a data officer fixes census gaps too.
   'Mutation.recordChildCharacteristics': ['practitioner', 'manager', 'data_officer'],
+  // Statutory returns (issue 10): personal data, for the borough's data officers and auditors.
+  'Query.cinCensus': RETURNS,
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

@@ -4,6 +4,8 @@ import type { ApiContext } from './context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOT_CASE_DATA = new Set(['me']);
+/** Operations that take the purpose as a required argument (statutory returns); it is what the audit records. */
+const PURPOSE_ARGUMENT = new Set(['Query.cinCensus', 'Query.annexA']);
 
 /**
  * Wraps every root query, mutation and subscription field so each call by a signed-in caller appends audit rows:
@@ -22,7 +24,7 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
         const caller = context.caller;
         const touched = casesIn(args, result);
         const entries: AuditEntry[] = (touched.length > 0 ? touched : [{ caseId: null, borough: boroughIn(args) }]).map(({ caseId, borough }) => ({
-          userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: context.purpose,
+          userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: purposeOf(operation, args, context),
         }));
         await appendAudit(context.services.sql, entries).catch((error: unknown) => context.log.warn({ operation, cases: entries.map((e) => e.caseId), err: error }, 'could not write the audit trail'));
       };
@@ -55,6 +57,11 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
     }
   }
   return schema;
+}
+
+function purposeOf(operation: string, args: Record<string, unknown>, context: ApiContext): string | null {
+  const given = PURPOSE_ARGUMENT.has(operation) && typeof args.purpose === 'string' ? args.purpose.trim().slice(0, 200) : '';
+  return given || context.purpose;
 }
 
 function codeOf(error: unknown): string {

@@ -99,6 +99,8 @@ export const BoroughSettingsSchema = z
   .object({
     code: z.string().regex(BOROUGH_CODE_PATTERN, 'must be a lower-case slug such as "hf"'),
     name: z.string().min(1),
+    /** The DfE local authority (LEA) code the borough's statutory returns carry, e.g. 205 for Hammersmith and Fulham. */
+    leaCode: z.string().regex(/^\d{3}$/, 'must be the DfE three-digit local authority code, e.g. "205"').optional(),
     notes: z.array(z.string().min(1)).optional(),
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/London"'),
     officeHours: z

@@ -1,6 +1,7 @@
 import { binaries } from '../db/embedded';
 import { isCi, parseEnvironment } from '../server/env';
 import { resolveChromium } from '../server/infra/browser';
+import { ensureCinValidator } from '../server/infra/cin-validator';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
 import { run } from '../server/infra/tools';
@@ -46,6 +47,14 @@ try {
 console.log('- Chromium (the browser tests drive it with playwright-core)');
 try {
   console.log(`  ok: ${await resolveChromium({ cache, explicitPath: env.CHROMIUM_PATH, pathVariable: process.env.PATH, install: true })}`);
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}`);
+}
+
+console.log('- CIN census validator (PyPI csc-validator-be-cin in a Python 3.11 venv; the census tests check every return with it)');
+try {
+  console.log(`  ok: ${await ensureCinValidator(cache, process.env.PATH)}`);
 } catch (error) {
   failed = true;
   console.error(`  FAILED: ${(error as Error).message}`);

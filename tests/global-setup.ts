@@ -8,6 +8,7 @@ import { createSql } from '../db/sql';
 import { syncSeedRulesets } from '../db/rulesets';
 import { loadBoroughConfigs } from '../rules/borough-config';
 import { isCi, parseEnvironment, projectRoot } from '../server/env';
+import { ensureCinValidator } from '../server/infra/cin-validator';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { startTemporalDevServer } from '../server/infra/temporal-dev-server';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
@@ -19,6 +20,8 @@ declare module 'vitest' {
     temporalAddress: string;
     timeSkippingServer: string;
     scratchDir: string;
+    /** The CIN census validator's Python, or why it could not be installed (the census tests fail with that reason). */
+    cinValidator: { python: string | null; problem: string | null };
   }
 }
 
@@ -62,7 +65,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       temporalAddress = temporal.address;
     }
 
+    // The CIN census validator: built once into the tools cache; without it only the census tests fail, saying why.
+    const cinValidator = await ensureCinValidator(cache, process.env.PATH).then(
+      (python) => ({ python, problem: null }),
+      (error: unknown) => ({ python: null, problem: (error as Error).message }),
+    );
+
     project.provide('databaseUrl', databaseUrl);
+    project.provide('cinValidator', cinValidator);
     project.provide('temporalAddress', temporalAddress);
     project.provide('timeSkippingServer', timeSkippingServer);
     project.provide('scratchDir', scratchDir);

@@ -10,6 +10,7 @@ import './ruleset';
 import './borough';
 import './family-history';
 import './performance';
+import './returns';
 import { lexicographicSortSchema } from 'graphql';
 import { withAccess } from '../access';
 import { withAudit } from '../audit';
