@@ -16,6 +16,8 @@ const CASEWORKERS: readonly Role[] = ['practitioner', 'manager'];
 const PROTECTION: readonly Role[] = ['practitioner', 'manager', 'out_of_hours'];
 const ADMINISTRATORS: readonly Role[] = ['administrator'];
 const RULE_READERS: readonly Role[] = ['administrator', 'auditor'];
+// Statutory returns hold personal data about many children: a role of their own, or auditors.
+const RETURNS: readonly Role[] = ['data_officer', 'auditor'];
 
 /**
  * Who may call each operation (a role in the borough the operation concerns). The resolvers enforce it; the access
@@ -75,6 +77,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordEmergencyProtectionOrder': PROTECTION,
   'Mutation.extendEmergencyProtectionOrder': PROTECTION,
   'Mutation.endProtection': PROTECTION,
+  // Statutory returns (issue 10).
+  'Query.annexA': RETURNS,
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

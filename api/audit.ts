@@ -8,7 +8,8 @@ const NOT_CASE_DATA = new Set(['me']);
 /**
  * Wraps every root query, mutation and subscription field so each call by a signed-in caller appends audit rows:
  * who, their roles, the operation, READ or WRITE, each case it touched (ids in its arguments and in its result),
- * the outcome (OK or the error code) and the stated purpose (`X-Purpose` header). New operations are audited
+ * the outcome (OK or the error code) and the stated purpose (the `X-Purpose` header, or for a read that takes a
+ * `purpose` argument, as the statutory returns do, that argument). New operations are audited
  * without anyone having to remember. A failure to write the audit is logged (ids only), never shown to the caller.
  */
 export function withAudit(schema: GraphQLSchema): GraphQLSchema {
@@ -22,7 +23,7 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
         const caller = context.caller;
         const touched = casesIn(args, result);
         const entries: AuditEntry[] = (touched.length > 0 ? touched : [{ caseId: null, borough: boroughIn(args) }]).map(({ caseId, borough }) => ({
-          userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: context.purpose,
+          userId: caller.userId, roles: caller.roles, borough, operation, kind, caseId, outcome, purpose: kind === 'READ' ? purposeOf(args, context) : context.purpose,
         }));
         await appendAudit(context.services.sql, entries).catch((error: unknown) => context.log.warn({ operation, cases: entries.map((e) => e.caseId), err: error }, 'could not write the audit trail'));
       };
@@ -55,6 +56,11 @@ export function withAudit(schema: GraphQLSchema): GraphQLSchema {
     }
   }
   return schema;
+}
+
+/** The purpose a read states as its argument (the statutory returns require one), else the X-Purpose header. */
+function purposeOf(args: Record<string, unknown>, context: ApiContext): string | null {
+  return typeof args.purpose === 'string' && args.purpose.trim() !== '' ? args.purpose.trim().slice(0, 200) : context.purpose;
 }
 
 function codeOf(error: unknown): string {

@@ -9,6 +9,7 @@ import './episode';
 import './ruleset';
 import './borough';
 import './family-history';
+import './annex-a';
 import { lexicographicSortSchema } from 'graphql';
 import { withAccess } from '../access';
 import { withAudit } from '../audit';
