@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import ExcelJS from 'exceljs';
@@ -293,5 +295,36 @@ describe('Ofsted Annex A', () => {
     const audited = await stack.sql<{ operation: string; kind: string; borough: string; outcome: string; purpose: string }[]>`
       select operation, kind, borough, outcome, purpose from audit_log where user_id = ${auditorId} order by id`;
     expect(audited).toEqual([{ operation: 'Query.annexA', kind: 'READ', borough: BOROUGH, outcome: 'OK', purpose: auditorPurpose }]);
+  });
+
+  it('`npm run annex-a -- --borough hf > file.xlsx` writes the same workbook to a file, and audits the export', async () => {
+    const asAt = DateTime.now().setZone('Europe/London').toISODate()!;
+    const purpose = `Inspection preparation ${randomUUID().slice(0, 8)}`;
+    const file = path.join(os.tmpdir(), `annex-a-${randomUUID()}.xlsx`);
+    const out = fs.openSync(file, 'w');
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('npm', ['run', 'annex-a', '--', '--borough', BOROUGH, '--as-at', asAt, '--purpose', purpose], {
+        cwd: projectRoot, stdio: ['ignore', out, 'pipe'], env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'silent' },
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    fs.closeSync(out);
+    expect(code, stderr).toBe(0);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    fs.rmSync(file);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(LISTS);
+    const { sheets } = await annexA(asAt);
+    for (const sheet of sheets) {
+      const worksheet = workbook.getWorksheet(sheet.name)!;
+      expect((worksheet.getRow(1).values as unknown[]).slice(1), sheet.name).toEqual(sheet.headers);
+      expect(worksheet.actualRowCount - 1, sheet.name).toBe(sheet.rows.length);
+    }
+    expect(stderr).toMatch(new RegExp(`Annex A for ${BOROUGH} as at ${asAt}: List 1 \\d+`));
+    const audited = await stack.sql<{ operation: string; borough: string; purpose: string }[]>`select operation, borough, purpose from audit_log where purpose = ${purpose}`;
+    expect(audited).toEqual([{ operation: 'command annex-a', borough: BOROUGH, purpose }]);
   });
 });
