@@ -313,6 +313,8 @@ describe('Ofsted Annex A', () => {
     });
     fs.closeSync(out);
     expect(code, stderr).toBe(0);
+    // Exactly the workbook: an .xlsx (a zip) from its first byte, with nothing (npm's banner) before it.
+    expect(fs.readFileSync(file).subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(file);
     fs.rmSync(file);
