@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type postgres from 'postgres';
+import { appendAudit, type AuditEntry } from './audit';
 import type { Sql } from './sql';
 
 // Ofsted Annex A, lists 1–7: what the record holds for each row, read per borough for the six months before `asAt`.
@@ -28,21 +29,21 @@ export interface AnnexAChild {
 }
 
 interface Allocated { team: string | null; worker: string | null }
-export interface ContactRow { childId: string; contactDate: string; source: string }
-export interface EarlyHelpRow { childId: string; startDate: string; completedDate: string | null; organisation: string }
-export interface ReferralRow extends Allocated { childId: string; referralDate: string; source: string; nfa: boolean; referralsInTwelveMonths: number }
+export interface ContactRow { caseId: string; childId: string; contactDate: string; source: string }
+export interface EarlyHelpRow { caseId: string; childId: string; startDate: string; completedDate: string | null; organisation: string }
+export interface ReferralRow extends Allocated { caseId: string; childId: string; referralDate: string; source: string; nfa: boolean; referralsInTwelveMonths: number }
 export interface AssessmentRow extends Allocated {
-  childId: string; startDate: string; completedDate: string | null; childSeen: boolean | null; planAfter: boolean; closedAfterAssessment: boolean;
+  caseId: string; childId: string; startDate: string; completedDate: string | null; childSeen: boolean | null; planAfter: boolean; closedAfterAssessment: boolean;
 }
 export interface Section47Row extends Allocated {
-  childId: string; startDate: string; recommendation: string | null; authorisedDate: string | null; icpcDate: string | null; icpcOutcome: string | null;
+  caseId: string; childId: string; startDate: string; recommendation: string | null; authorisedDate: string | null; icpcDate: string | null; icpcOutcome: string | null;
   section47sInTwelveMonths: number; icpcsInTwelveMonths: number;
 }
 export interface ChildInNeedRow extends Allocated {
-  childId: string; startDate: string; primaryNeed: string; lastSeen: string | null; closedDate: string | null; closureReason: string | null; onCpPlan: boolean; onCinPlan: boolean;
+  caseId: string; childId: string; startDate: string; primaryNeed: string; lastSeen: string | null; closedDate: string | null; closureReason: string | null; onCpPlan: boolean; onCinPlan: boolean;
 }
 export interface ProtectionPlanRow extends Allocated {
-  childId: string; startDate: string; endDate: string | null; category: string; lastVisit: string | null; seenAlone: boolean | null; latestReview: string | null;
+  caseId: string; childId: string; startDate: string; endDate: string | null; category: string; lastVisit: string | null; seenAlone: boolean | null; latestReview: string | null;
   protectedInSixMonths: boolean; previousPlans: number;
 }
 
@@ -71,20 +72,20 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
   const day = (column: Fragment) => sql`to_char(${london(column)}, 'YYYY-MM-DD')`;
 
   const contacts = await sql<ContactRow[]>`
-    select k.child_id::text, ${day(sql`c.received_at`)} as contact_date, c.referral_source_code as source
+    select c.id::text as case_id, k.child_id::text, ${day(sql`c.received_at`)} as contact_date, c.referral_source_code as source
     from contacts c join contact_children k on k.contact_id = c.id
     where c.borough = ${borough} and k.child_id is not null and ${london(sql`c.received_at`)} between ${from}::date and ${asAt}::date
     order by c.received_at, k.position`;
 
   const earlyHelp = await sql<EarlyHelpRow[]>`
-    select h.child_id::text, to_char(h.started_on, 'YYYY-MM-DD') as start_date,
+    select h.episode_id::text as case_id, h.child_id::text, to_char(h.started_on, 'YYYY-MM-DD') as start_date,
       case when h.assessment_completed_on <= ${asAt}::date then to_char(h.assessment_completed_on, 'YYYY-MM-DD') end as completed_date, h.organisation
     from early_help_episodes h
     where h.borough = ${borough} and (h.started_on between ${from}::date and ${asAt}::date or h.assessment_completed_on between ${from}::date and ${asAt}::date)
     order by h.started_on, h.recorded_at`;
 
   const referrals = await sql<ReferralRow[]>`
-    select r.child_id::text, ${day(sql`r.referral_at`)} as referral_date, c.referral_source_code as source, e.referral_nfa as nfa, cs.team, cs.worker,
+    select r.episode_id::text as case_id, r.child_id::text, ${day(sql`r.referral_at`)} as referral_date, c.referral_source_code as source, e.referral_nfa as nfa, cs.team, cs.worker,
       (select count(*)::int from episode_referrals r2 where r2.borough = ${borough} and r2.child_id = r.child_id
         and ${london(sql`r2.referral_at`)} between ${twelveMonthsFrom}::date and ${asAt}::date) as referrals_in_twelve_months
     from episode_referrals r join contacts c on c.id = r.contact_id join episodes e on e.id = r.episode_id join cases cs on cs.id = r.episode_id
@@ -92,7 +93,7 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
     order by r.referral_at`;
 
   const assessments = await sql<AssessmentRow[]>`
-    select e.child_id::text, ${day(sql`a.started_at`)} as start_date, done.completed_date, cs.team, cs.worker,
+    select a.episode_id::text as case_id, e.child_id::text, ${day(sql`a.started_at`)} as start_date, done.completed_date, cs.team, cs.worker,
       case when done.completed_date is not null then a.child_seen end as child_seen,
       done.completed_date is not null and exists (select 1 from plans p where p.borough = ${borough} and p.episode_id = a.episode_id
         and p.start_date <= ${asAt}::date and (p.end_date is null or p.end_date >= done.completed_date::date)) as plan_after,
@@ -103,7 +104,7 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
     order by a.started_at`;
 
   const section47s = await sql<Section47Row[]>`
-    select e.child_id::text, ${day(sql`coalesce(sd.held_at, s.started_at)`)} as start_date, cs.team, cs.worker,
+    select s.episode_id::text as case_id, e.child_id::text, ${day(sql`coalesce(sd.held_at, s.started_at)`)} as start_date, cs.team, cs.worker,
       case when ${london(sql`s.authorised_at`)} <= ${asAt}::date then s.recommendation end as recommendation,
       case when ${london(sql`s.authorised_at`)} <= ${asAt}::date then ${day(sql`s.authorised_at`)} end as authorised_date,
       to_char(c.held_on, 'YYYY-MM-DD') as icpc_date, c.outcome as icpc_outcome,
@@ -119,7 +120,7 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
     order by s.started_at`;
 
   const childrenInNeed = await sql<ChildInNeedRow[]>`
-    select e.child_id::text, to_char(e.referral_date, 'YYYY-MM-DD') as start_date, e.primary_need, cs.team, cs.worker,
+    select e.id::text as case_id, e.child_id::text, to_char(e.referral_date, 'YYYY-MM-DD') as start_date, e.primary_need, cs.team, cs.worker,
       (select to_char(max(v.visited_on), 'YYYY-MM-DD') from visits v where v.borough = ${borough} and v.episode_id = e.id and v.child_seen and v.visited_on <= ${asAt}::date) as last_seen,
       closing.closed_date, case when closing.closed_date is not null then e.closure_reason end as closure_reason,
       exists (select 1 from plans p where p.borough = ${borough} and p.episode_id = e.id and p.kind = 'CP' and p.start_date <= ${asAt}::date and (p.end_date is null or p.end_date > ${asAt}::date)) as on_cp_plan,
@@ -130,7 +131,7 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
     order by e.referral_at`;
 
   const protectionPlans = await sql<ProtectionPlanRow[]>`
-    select e.child_id::text, to_char(p.start_date, 'YYYY-MM-DD') as start_date, case when p.end_date <= ${asAt}::date then to_char(p.end_date, 'YYYY-MM-DD') end as end_date,
+    select p.episode_id::text as case_id, e.child_id::text, to_char(p.start_date, 'YYYY-MM-DD') as start_date, case when p.end_date <= ${asAt}::date then to_char(p.end_date, 'YYYY-MM-DD') end as end_date,
       p.category_of_abuse as category, cs.team, cs.worker, to_char(visit.visited_on, 'YYYY-MM-DD') as last_visit, visit.seen_alone,
       (select to_char(max(r.held_on), 'YYYY-MM-DD') from reviews r where r.borough = ${borough} and r.plan_id = p.id and r.kind = 'REVIEW_CONFERENCE' and r.held_on <= ${asAt}::date) as latest_review,
       exists (select 1 from protection_orders o join episodes e2 on e2.id = o.episode_id where o.borough = ${borough} and e2.child_id = e.child_id
@@ -147,6 +148,20 @@ export async function readAnnexA(sql: Sql, borough: string, asAt: string): Promi
   const childIds = [...new Set([contacts, earlyHelp, referrals, assessments, section47s, childrenInNeed, protectionPlans].flat().map((row) => row.childId))];
   const children = await childrenFor(sql, borough, childIds);
   return { period, children, contacts, earlyHelp, referrals, assessments, section47s, childrenInNeed, protectionPlans };
+}
+
+/** Every case (contact or episode) a row of the lists comes from, once each: the export is audited against each. */
+export function casesInAnnexA(record: AnnexARecord): string[] {
+  const lists = [record.contacts, record.earlyHelp, record.referrals, record.assessments, record.section47s, record.childrenInNeed, record.protectionPlans];
+  return [...new Set(lists.flat().map((row) => row.caseId))];
+}
+
+/**
+ * Records an export in the audit trail against every case it lists (as a read of each, like casework), so a case's
+ * `auditTrail` shows who took it out in an Annex A, when and why. In batches, within PostgreSQL's parameter limit.
+ */
+export async function auditAnnexAExport(sql: Sql, entry: Omit<AuditEntry, 'caseId'>, caseIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < caseIds.length; i += 5_000) await appendAudit(sql, caseIds.slice(i, i + 5_000).map((caseId) => ({ ...entry, caseId })));
 }
 
 /** Each child's census id and characteristics, and the date of birth from the latest contact naming the child. */

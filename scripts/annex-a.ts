@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import postgres from 'postgres';
 import { annexAWorkbook } from '../api/annex-a-workbook';
-import { readAnnexA } from '../db/annex-a';
+import { auditAnnexAExport, casesInAnnexA, readAnnexA } from '../db/annex-a';
 import { appendAudit } from '../db/audit';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { openDatabaseAndBoroughs } from '../server/infra/boot';
@@ -52,8 +52,11 @@ async function main(): Promise<void> {
       const borough = boroughs.get(values.borough!);
       if (!borough) throw new Error(`--borough: "${values.borough}" is not configured (boroughs: ${[...boroughs.keys()].join(', ')})`);
       const teams = new Map(borough.settings.teams.map((team) => [team.id, team.name]));
-      const workbook = await annexAWorkbook(await readAnnexA(sql, borough.code, asAt), (id) => teams.get(id) ?? id);
-      await appendAudit(sql, [{ userId: `cli:${os.userInfo().username}`, roles: [], borough: borough.code, operation: 'command annex-a', kind: 'READ', caseId: null, outcome: 'OK', purpose }]);
+      const record = await readAnnexA(sql, borough.code, asAt);
+      const workbook = await annexAWorkbook(record, (id) => teams.get(id) ?? id);
+      const entry = { userId: `cli:${os.userInfo().username}`, roles: [], borough: borough.code, operation: 'command annex-a', kind: 'READ' as const, outcome: 'OK', purpose };
+      await appendAudit(sql, [{ ...entry, caseId: null }]);
+      await auditAnnexAExport(sql, entry, casesInAnnexA(record));
       await writeOut(workbook.bytes);
       console.error(`Annex A for ${borough.code} as at ${asAt}: ${workbook.counts.map((c) => `${c.list} ${c.rows}`).join(', ')}`);
     } finally {

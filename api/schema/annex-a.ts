@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { readAnnexA } from '../../db/annex-a';
+import { auditAnnexAExport, casesInAnnexA, readAnnexA } from '../../db/annex-a';
 import { rolesFor } from '../access';
 import { annexAWorkbook } from '../annex-a-workbook';
 import { builder } from '../builder';
@@ -45,6 +45,11 @@ builder.queryField('annexA', (t) =>
       const record = await fromStore(() => readAnnexA(context.services.sql, args.borough, args.asAt));
       const teams = new Map(borough.settings.teams.map((team) => [team.id, team.name]));
       const workbook = await annexAWorkbook(record, (id) => teams.get(id) ?? id);
+      // The call itself is audited by api/audit.ts; each case listed is recorded too, as a read of that case.
+      const caller = context.caller!;
+      await fromStore(() => auditAnnexAExport(context.services.sql, {
+        userId: caller.userId, roles: caller.roles, borough: args.borough, operation: 'Query.annexA', kind: 'READ', outcome: 'OK', purpose: args.purpose.trim().slice(0, 200),
+      }, casesInAnnexA(record)));
       return { base64: workbook.bytes.toString('base64'), filename: `annex-a-${args.borough}-${args.asAt}.xlsx`, counts: workbook.counts };
     },
   }),

@@ -175,6 +175,16 @@ describe('Ofsted Annex A', () => {
     const { sheets, filename, counts } = await annexA(asAt);
     expect(filename).toBe(`annex-a-${BOROUGH}-${asAt}.xlsx`);
 
+    // Each case listed shows the export in its audit trail, with the purpose, as a casework read would.
+    const auditor = await stack.token({ user: 'auditor-annex', roles: ['auditor'], boroughs: [BOROUGH] });
+    for (const caseId of [cal.caseId, ada.caseId, ada.contactId]) {
+      const trail = await stack.graphql<{ auditTrail: { operation: string; purpose: string | null }[] }>('query ($id: ID!) { auditTrail(caseId: $id) { operation purpose } }', { id: caseId }, auditor);
+      expect(trail.errors).toBeUndefined();
+      expect(trail.data!.auditTrail.filter((entry) => entry.operation === 'Query.annexA')).toEqual([{ operation: 'Query.annexA', purpose: PURPOSE }]);
+    }
+    const [oldTrail] = await stack.sql<{ n: number }[]>`select count(*)::int as n from audit_log where case_id = ${oldContact} and operation = 'Query.annexA'`;
+    expect(oldTrail!.n, 'a case not in the lists is not recorded as exported').toBe(0);
+
     // The template: every sheet, every header in order, every code one of the template's, dates as dates, integers.
     expect(sheets.map((s) => s.name)).toEqual(LISTS);
     expect(counts).toEqual(sheets.map((s) => ({ list: s.name, rows: s.rows.length })));
@@ -292,9 +302,12 @@ describe('Ofsted Annex A', () => {
     const noPurpose = await stack.graphql('query ($borough: String!, $asAt: Date!) { annexA(borough: $borough, asAt: $asAt) { filename } }', { borough: BOROUGH, asAt }, dataOfficer);
     expect(noPurpose.errors?.[0]?.message).toMatch(/purpose/);
 
-    const audited = await stack.sql<{ operation: string; kind: string; borough: string; outcome: string; purpose: string }[]>`
-      select operation, kind, borough, outcome, purpose from audit_log where user_id = ${auditorId} order by id`;
-    expect(audited).toEqual([{ operation: 'Query.annexA', kind: 'READ', borough: BOROUGH, outcome: 'OK', purpose: auditorPurpose }]);
+    // One row for the call, and one per case listed (the first test's cases among them), each with the purpose.
+    const audited = await stack.sql<{ operation: string; kind: string; borough: string; outcome: string; purpose: string; caseId: string | null }[]>`
+      select operation, kind, borough, outcome, purpose, case_id from audit_log where user_id = ${auditorId} order by id`;
+    expect(audited.filter((row) => row.caseId === null)).toEqual([{ operation: 'Query.annexA', kind: 'READ', borough: BOROUGH, outcome: 'OK', purpose: auditorPurpose, caseId: null }]);
+    expect(audited.length).toBe(1 + new Set(audited.map((row) => row.caseId).filter(Boolean)).size);
+    expect(new Set(audited.map(({ caseId: _, ...row }) => JSON.stringify(row)))).toEqual(new Set([JSON.stringify({ operation: 'Query.annexA', kind: 'READ', borough: BOROUGH, outcome: 'OK', purpose: auditorPurpose })]));
   });
 
   it('`npm run annex-a -- --borough hf > file.xlsx` writes the same workbook to a file, and audits the export', async () => {
@@ -326,7 +339,7 @@ describe('Ofsted Annex A', () => {
       expect(worksheet.actualRowCount - 1, sheet.name).toBe(sheet.rows.length);
     }
     expect(stderr).toMatch(new RegExp(`Annex A for ${BOROUGH} as at ${asAt}: List 1 \\d+`));
-    const audited = await stack.sql<{ operation: string; borough: string; purpose: string }[]>`select operation, borough, purpose from audit_log where purpose = ${purpose}`;
+    const audited = await stack.sql<{ operation: string; borough: string; purpose: string }[]>`select operation, borough, purpose from audit_log where purpose = ${purpose} and case_id is null`;
     expect(audited).toEqual([{ operation: 'command annex-a', borough: BOROUGH, purpose }]);
   });
 });
