@@ -87,6 +87,8 @@ export const ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordChildCharacteristics': ['practitioner', 'manager', 'data_officer'],
   // Statutory returns (issue 10): personal data, for the borough's data officers and auditors.
   'Query.cinCensus': RETURNS,
+  // Statutory returns (issue 10).
+  'Query.annexA': RETURNS,
 };
 
 /** The kinds of case a caller may read: a MASH worker with no other casework role sees only the front door. */

@@ -10,7 +10,8 @@ const PURPOSE_ARGUMENT = new Set(['Query.cinCensus', 'Query.annexA']);
 /**
  * Wraps every root query, mutation and subscription field so each call by a signed-in caller appends audit rows:
  * who, their roles, the operation, READ or WRITE, each case it touched (ids in its arguments and in its result),
- * the outcome (OK or the error code) and the stated purpose (`X-Purpose` header). New operations are audited
+ * the outcome (OK or the error code) and the stated purpose (the `X-Purpose` header, or for a read that takes a
+ * `purpose` argument, as the statutory returns do, that argument). New operations are audited
  * without anyone having to remember. A failure to write the audit is logged (ids only), never shown to the caller.
  */
 export function withAudit(schema: GraphQLSchema): GraphQLSchema {

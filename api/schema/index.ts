@@ -11,6 +11,7 @@ import './borough';
 import './family-history';
 import './performance';
 import './returns';
+import './annex-a';
 import { lexicographicSortSchema } from 'graphql';
 import { withAccess } from '../access';
 import { withAudit } from '../audit';
