@@ -146,7 +146,17 @@ describe('hostile input to receiveContact, generated from the schema', () => {
     expect(await countByIdempotencyKey(stack.sql, 'hf', key)).toBe(0);
   });
 
-  const textFields = leaves(inputType).filter(({ type, path }) => isScalarType(type) && type.name === 'String' && !['borough', 'idempotencyKey'].includes(String(path.at(-1))));
+  // Free text is stored as given; identifiers with a format of their own (a UPN) are refused instead, below.
+  const FORMATTED = ['borough', 'idempotencyKey', 'upn'];
+  const textFields = leaves(inputType).filter(({ type, path }) => isScalarType(type) && type.name === 'String' && !FORMATTED.includes(String(path.at(-1))));
+  const formatted = leaves(inputType).filter(({ type, path }) => isScalarType(type) && type.name === 'String' && String(path.at(-1)) === 'upn');
+  it.each(formatted.map(({ path }) => ({ field: path.filter((p) => typeof p === 'string').join('.'), path })))('refuses an injection string in $field, naming the field, and stores nothing', async ({ path }) => {
+    const key = `inject-${randomUUID()}`;
+    const result = await stack.graphql(RECEIVE, { input: withValue(validInput(key), path, `H80'); DROP TABLE children;--`) }, token);
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: `input.${path.join('.').replace(/\.(\d+)/g, '[$1]')}` }] });
+    expect(await countByIdempotencyKey(stack.sql, 'hf', key)).toBe(0);
+  });
   it.each(textFields.map(({ path }) => ({ field: path.filter((p) => typeof p === 'string').join('.'), path })))('stores an injection string in $field as plain text', async ({ path }) => {
     const key = `inject-${randomUUID()}`;
     const nasty = `Robert'); DROP TABLE contacts;-- <script>alert(1)</script> \${jndi:ldap://x} ${randomUUID().slice(0, 6)}`;

@@ -396,7 +396,10 @@ describe('comparing boroughs, and each borough\'s configuration', () => {
     expect(wcc.clocks.mash.find((m) => m.rag === 'AMBER')!.clock.hours).toBe(16);
     expect(rbkc.clocks.mash.find((m) => m.rag === 'AMBER')!.clock.hours).toBe(24);
     expect(rbkc.clocks.icpcAnchor).toBe('LAST_STRATEGY_DISCUSSION');
-    expect(wcc.escalation).toHaveLength(12);
+    // Every ladder in the borough's file is shown, with its rungs.
+    const wccFile = JSON.parse(await fs.readFile(path.join(projectRoot, 'borough-config', 'wcc', 'borough.json'), 'utf8')) as { escalation: Record<string, { rungs: unknown[] }> };
+    expect(Object.fromEntries(wcc.escalation.map((ladder) => [ladder.stage, ladder.rungs.length]))).toEqual(
+      Object.fromEntries(Object.entries(wccFile.escalation).map(([stage, ladder]) => [stage, ladder.rungs.length])));
     expect(wcc.settingsVersions[0]!.contentHash).toBe(wcc.settingsHash);
     expect(wcc.rulesetInForce).toMatchObject({ inForce: true });
     const life = (await ok<Config>(CONFIG, { borough: LIFE }, as.alice!)).boroughConfig;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { insertContact, setScreeningSchedule } from '../../db/contacts';
-import { contactIdFor, contactReference } from '../../db/ids';
+import { setScreeningSchedule } from '../../db/contacts';
+import { childIdFor, contactIdFor, contactReference } from '../../db/ids';
 import { migrate } from '../../db/migrate';
-import { createSql } from '../../db/sql';
+import { createSql, type Sql } from '../../db/sql';
 import { projectRoot } from '../../server/env';
 import type { ReceivedContact } from '../../workflows/contact';
 import { startStack, type TestStack } from '../support/stack';
@@ -27,6 +27,25 @@ function contact(id: string, receivedAt: string): ReceivedContact {
   };
 }
 
+/**
+ * The contact's rows as the code of the time (schema 008) wrote them. Today's insertContact also writes tables from
+ * later migrations (the child's census id, migration 012), which a database at 008 does not have yet.
+ */
+async function insertAsBefore(sql: Sql, c: ReceivedContact): Promise<void> {
+  const child = c.children[0]!;
+  await sql`
+    insert into contacts (id, borough, reference, idempotency_key, received_at, received_by, channel, referrer_type, referral_source_code, referrer_name,
+      referrer_organisation, referrer_contact_details, consent, indicators, summary, ruleset_version, status)
+    values (${c.contactId}, ${c.borough}, ${c.reference}, null, ${c.receivedAt}, ${c.receivedBy}, ${c.channel}, ${c.referrer.type}, '6', null,
+      ${c.referrer.organisation}, null, ${c.consent}, ${c.indicators}, ${c.summary}, null, 'RECEIVED')`;
+  await sql`
+    insert into contact_children (contact_id, borough, position, first_name, last_name, date_of_birth, expected_date_of_birth, child_id)
+    values (${c.contactId}, ${c.borough}, 0, ${child.firstName}, ${child.lastName}, ${child.dateOfBirth}, null, ${childIdFor(c.borough, child)})`;
+  await sql`
+    insert into cases (id, borough, kind, contact_id, reference, stage, opened_at)
+    values (${c.contactId}, ${c.borough}, 'CONTACT', ${c.contactId}, ${c.reference}, 'SCREENING', ${c.receivedAt})`;
+}
+
 const outOfHours = contact(`old-ooh-${randomUUID()}`, '2026-11-21T22:00:00Z'); // Saturday 22:00
 const inHours = contact(`old-in-hours-${randomUUID()}`, '2026-11-20T11:00:00Z'); // Friday 11:00
 
@@ -45,9 +64,9 @@ beforeAll(async () => {
   for (const name of (await fs.readdir(shipped)).filter((file) => file < '009')) await fs.copyFile(path.join(shipped, name), path.join(before, name));
   await migrate(sql, before);
   // As the code before the fix stored them: out of hours, the day after the handover day was day 1 (Tuesday, not Monday).
-  await insertContact(sql, outOfHours);
+  await insertAsBefore(sql, outOfHours);
   await setScreeningSchedule(sql, 'hf', outOfHours.contactId, { outOfHours: true, clockStartsAt: '2026-11-23T09:00:00.000Z', dueDate: '2026-11-24', dueAt: '2026-11-24T17:00:00.000Z' }, outOfHours.receivedAt);
-  await insertContact(sql, inHours);
+  await insertAsBefore(sql, inHours);
   await setScreeningSchedule(sql, 'hf', inHours.contactId, { outOfHours: false, clockStartsAt: inHours.receivedAt, dueDate: '2026-11-23', dueAt: '2026-11-23T17:00:00.000Z' }, inHours.receivedAt);
   expect(await migrate(sql)).toContain('009_screening_clock_rule.sql');
   await sql.end();
