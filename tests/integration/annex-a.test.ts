@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
-import { recordAssessmentChildSeen, recordChildCharacteristics, recordEarlyHelp, recordVisit } from '../support/returns-fixtures';
-import { startStack, type TestStack } from '../support/stack';
-import { attendees, decideScreening, episodeOf, episodeStep, receiveContact, screenable } from '../support/walk';
+import { eventually, startStack, type TestStack } from '../support/stack';
+import { attendees, decideScreening, EPISODE_STEP, episodeOf, episodeStep, screenable } from '../support/walk';
 
 // Ofsted Annex A (issue 10) end to end: casework made over GraphQL in the shape of every list (contacts, a referral
 // assessed onto a CIN plan then stepped down to early help and closed, an NFA referral, a child protection path with
@@ -20,8 +19,10 @@ import { attendees, decideScreening, episodeOf, episodeStep, receiveContact, scr
 // data officer would open it: every sheet, every header in the template's order, every code one of the template's,
 // dates as dates, and each list's rows and values against the casework this test made (rows are picked by this test's
 // own census ids: other tests share the database). Temporal runs on the time-skipping server so the conference
-// falls on a working day whatever day the test runs. Characteristics, visits and early help go in through
-// tests/support/returns-fixtures.ts until parts A–C's steps are merged.
+// falls on a working day whatever day the test runs. Everything the lists show is recorded through the GraphQL steps
+// a caseworker uses (characteristics on the contact or with recordChildCharacteristics, completeAssessment with
+// childSeen, recordVisit, stepDown with earlyHelp, recordEarlyHelpAssessment, endEarlyHelp); nothing is put into
+// PostgreSQL by hand, and each child's census id is read from `Child.censusId`.
 
 const SpecSchema = z.object({
   lists: z.record(z.string(), z.array(z.object({ column: z.string(), type: z.enum(['string', 'date', 'integer']), canbeblank: z.boolean(), codes: z.array(z.string()).optional() }))),
@@ -93,16 +94,45 @@ async function annexA(asAt: string, as = dataOfficer): Promise<{ sheets: Sheet[]
 const day = (value: Value) => (value instanceof Date ? value.toISOString().slice(0, 10) : value);
 const rowsOf = (sheets: Sheet[], list: string, censusId: string) => sheets.find((s) => s.name === list)!.rows.filter((r) => r['Child Unique ID'] === censusId);
 
-async function childIdOf(contactId: string): Promise<string> {
-  const [row] = await stack.sql<{ childId: string }[]>`select child_id from contact_children where contact_id = ${contactId} and position = 0`;
-  return row!.childId;
+type Characteristics = Partial<{ sex: 'M' | 'F' | 'U'; ethnicity: string; disabilities: string[] }>;
+
+/** A contact from a health visitor about one child (with whatever characteristics the referrer gives); resolves with its id. */
+async function receive(child: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
+  const received = await stack.graphql<{ receiveContact: { contactId: string } }>(
+    'mutation ($input: ReceiveContactInput!) { receiveContact(input: $input) { contactId } }',
+    { input: {
+      borough: BOROUGH, channel: 'PHONE', consent: 'NOT_SOUGHT', referrer: { type: 'HEALTH_VISITOR', organisation: 'Community health' },
+      children: [{ lastName: `Annex-${randomUUID().slice(0, 8)}`, ...child }], indicators: ['NEGLECT'], summary: 'Child often arrives hungry and unwashed at nursery.', ...extra,
+    } },
+    manager,
+  );
+  expect(received.errors, JSON.stringify(received.errors)).toBeUndefined();
+  return received.data!.receiveContact.contactId;
 }
 
-async function referred(first: string, dateOfBirth: string, pathway: string, primaryNeed: string) {
-  const contactId = await receiveContact(stack, manager, { consent: 'GIVEN', children: [{ firstName: first, lastName: `Annex-${randomUUID().slice(0, 8)}`, dateOfBirth }] });
+/** The census id of the contact's child, as `Child.censusId` reads once the contact is stored. */
+async function censusIdOf(contactId: string): Promise<string> {
+  const read = await eventually(
+    () => stack.graphql<{ contact: { children: { censusId: string | null }[] } | null }>('query ($id: ID!) { contact(id: $id) { children { censusId } } }', { id: contactId }, manager),
+    (r) => r.data?.contact?.children[0]?.censusId != null,
+  );
+  const censusId = read.data!.contact!.children[0]!.censusId!;
+  expect(censusId).toMatch(/^HF\d{8}$/);
+  return censusId;
+}
+
+async function referred(first: string, dateOfBirth: string, pathway: string, primaryNeed: string, characteristics: Characteristics = {}) {
+  const contactId = await receive({ firstName: first, dateOfBirth, ...characteristics }, { consent: 'GIVEN' });
   await screenable(stack, manager, contactId);
   expect((await decideScreening(stack, manager, contactId, { pathway, rag: 'RED', levelOfNeed: 4, primaryNeed })).errors).toBeUndefined();
-  return { contactId, caseId: await episodeOf(stack, contactId), childId: await childIdOf(contactId) };
+  return { contactId, caseId: await episodeOf(stack, contactId) };
+}
+
+/** A step that names its episode inside its input (recordVisit, recordEarlyHelpAssessment, endEarlyHelp). */
+async function stepWithin(name: string, inputType: string, input: Record<string, unknown>) {
+  const result = await stack.graphql<Record<string, { caseId: string; recordId: string | null }>>(`mutation ($input: ${inputType}!) { ${name}(input: $input) { ${EPISODE_STEP} } }`, { input }, manager);
+  expect(result.errors, `${name}: ${JSON.stringify(result.errors)}`).toBeUndefined();
+  return result.data![name]!;
 }
 
 describe('Ofsted Annex A', () => {
@@ -112,24 +142,21 @@ describe('Ofsted Annex A', () => {
     const required = [...new Set(['CHILDRENS_SOCIAL_CARE', ...stack.boroughs.get(BOROUGH)!.settings.strategyDiscussion.requiredAgencies])];
 
     // A contact eight months ago (outside the six months), and one about an unborn child.
-    const oldContact = await receiveContact(stack, manager, { children: [{ firstName: 'Olly', lastName: `Annex-${randomUUID().slice(0, 8)}`, dateOfBirth: at.minus({ years: 4 }).toISODate()! }], receivedAt: nowIso(240 * 86_400_000) });
-    const unbornContact = await stack.graphql<{ receiveContact: { contactId: string } }>(
-      'mutation ($input: ReceiveContactInput!) { receiveContact(input: $input) { contactId } }',
-      { input: { borough: BOROUGH, channel: 'PHONE', consent: 'NOT_SOUGHT', referrer: { type: 'HEALTH_VISITOR', organisation: 'Midwifery' }, children: [{ firstName: 'Baby', lastName: `Annex-${randomUUID().slice(0, 8)}`, expectedDateOfBirth: at.plus({ months: 2 }).toISODate() }], indicators: ['NEGLECT'], summary: 'Mother-to-be has no home and no antenatal care.' } },
-      manager,
-    );
-    expect(unbornContact.errors).toBeUndefined();
+    // The referrer gives the old contact's child's characteristics; the unborn child has none.
+    const oldContact = await receive({ firstName: 'Olly', dateOfBirth: at.minus({ years: 4 }).toISODate()!, sex: 'M', ethnicity: 'WBRI', disabilities: ['NONE'] }, { receivedAt: nowIso(240 * 86_400_000) });
+    const unbornContact = await receive({ firstName: 'Baby', expectedDateOfBirth: at.plus({ months: 2 }).toISODate() }, { referrer: { type: 'HEALTH_VISITOR', organisation: 'Midwifery' }, summary: 'Mother-to-be has no home and no antenatal care.' });
 
-    // Ada: referred for assessment (child seen), a CIN plan, a visit, stepped down to early help, closed (RC9).
+    // Ada (characteristics given on the contact): referred for assessment (child seen), a CIN plan, a visit, stepped
+    // down to early help (assessed and ended with its needs met), closed (RC9).
     const adaBorn = at.minus({ years: 6, days: 10 }).toISODate()!;
-    const ada = await referred('Ada', adaBorn, 'S17_ASSESSMENT', 'N4');
+    const ada = await referred('Ada', adaBorn, 'S17_ASSESSMENT', 'N4', { sex: 'F', ethnicity: 'WBRI', disabilities: ['NONE'] });
     await episodeStep(stack, manager, 'startAssessment', null, ada.caseId, null);
-    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', ada.caseId, { factors: ['3B', '4B'], summary: 'Domestic abuse; the parents engage well with support.' });
-    await recordAssessmentChildSeen(stack.sql, ada.caseId, true);
+    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', ada.caseId, { factors: ['3B', '4B'], summary: 'Domestic abuse; the parents engage well with support.', childSeen: true });
     await episodeStep(stack, manager, 'createPlan', 'CreatePlanInput', ada.caseId, { kind: 'CIN' });
-    await recordVisit(stack.sql, { borough: BOROUGH, episodeId: ada.caseId, visitedOn: asAt, childSeen: true, seenAlone: false });
-    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', ada.caseId, { to: 'EARLY_HELP', reason: 'Family engaging; the family hub can meet the needs now.' });
-    await recordEarlyHelp(stack.sql, { borough: BOROUGH, episodeId: ada.caseId, childId: ada.childId, startedOn: asAt, organisation: 'Family hub north', assessmentCompletedOn: null });
+    await stepWithin('recordVisit', 'RecordVisitInput', { caseId: ada.caseId, visitedOn: asAt, visitor: 'Sam Okafor, social worker', childSeen: true, seenAlone: false, note: 'Home visit: Ada was playing with her mother.' });
+    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', ada.caseId, { to: 'EARLY_HELP', reason: 'Family engaging; the family hub can meet the needs now.', earlyHelp: { organisation: 'Family hub north' } });
+    await stepWithin('recordEarlyHelpAssessment', 'RecordEarlyHelpAssessmentInput', { caseId: ada.caseId, completedOn: asAt });
+    await stepWithin('endEarlyHelp', 'EndEarlyHelpInput', { caseId: ada.caseId, endedOn: asAt, outcome: 'NEEDS_MET' });
     await episodeStep(stack, manager, 'closeCase', 'CloseCaseInput', ada.caseId, { reason: 'RC9', note: 'Stepped down to the family hub.' });
 
     // Ben: a strategy discussion that concluded no further action: an NFA referral.
@@ -140,7 +167,8 @@ describe('Ofsted Annex A', () => {
     });
     await episodeStep(stack, manager, 'closeCase', 'CloseCaseInput', ben.caseId, { reason: 'RC7', note: 'No further action after the strategy discussion.' });
 
-    // Cal: police protection, s47, ICPC, CP plan (neglect), a review conference, a visit seen alone, allocated.
+    // Cal: police protection, s47, ICPC, CP plan (neglect), a review conference, a visit seen alone, allocated; his
+    // characteristics recorded on the episode afterwards.
     const calBorn = at.minus({ years: 11 }).plus({ days: 5 }).toISODate()!;
     const cal = await referred('Cal', calBorn, 'STRATEGY_DISCUSSION', 'N1');
     await episodeStep(stack, manager, 'recordPoliceProtection', 'PoliceProtectionInput', cal.caseId, { startedAt: nowIso(3_600_000), note: 'Police removed the child to a place of safety.' });
@@ -157,18 +185,26 @@ describe('Ofsted Annex A', () => {
     await episodeStep(stack, manager, 'authoriseSection47', 'AuthoriseSection47Input', cal.caseId, { managerComment: 'Agreed: convene the initial conference.' });
     await episodeStep(stack, manager, 'recordInitialConference', 'InitialConferenceInput', cal.caseId, { heldOn: asAt, outcome: 'CP_PLAN', categoryOfAbuse: 'NEG', note: 'Plan agreed by all agencies.' });
     await episodeStep(stack, manager, 'recordReview', 'ReviewInput', cal.caseId, { kind: 'REVIEW_CONFERENCE', heldOn: asAt, summary: 'Review conference: the plan continues.' });
-    await recordVisit(stack.sql, { borough: BOROUGH, episodeId: cal.caseId, visitedOn: asAt, childSeen: true, seenAlone: true });
+    await stepWithin('recordVisit', 'RecordVisitInput', { caseId: cal.caseId, visitedOn: asAt, visitor: 'Sam Okafor, social worker', childSeen: true, seenAlone: true, note: 'Saw Cal alone in his room; he spoke about school.' });
     const worker = `sw-annex-${randomUUID().slice(0, 6)}`;
     const allocation = await stack.graphql('mutation ($caseId: ID!, $worker: String, $team: String) { allocateWorker(caseId: $caseId, worker: $worker, team: $team) { worker } }', { caseId: cal.caseId, worker, team: 'locality-north' }, manager);
     expect(allocation.errors).toBeUndefined();
 
+    const calChild = await stack.graphql<{ recordChildCharacteristics: { censusId: string | null } }>(
+      'mutation ($input: RecordChildCharacteristicsInput!) { recordChildCharacteristics(input: $input) { censusId } }',
+      { input: { caseId: cal.caseId, sex: 'M', ethnicity: 'BAFR', disabilities: ['LD'], reason: 'Confirmed with Cal\'s mother at the review conference.' } },
+      manager,
+    );
+    expect(calChild.errors, JSON.stringify(calChild.errors)).toBeUndefined();
     const ids = {
-      ada: await recordChildCharacteristics(stack.sql, BOROUGH, ada.childId, { sex: 'F', ethnicity: 'WBRI', disabilities: ['NONE'] }),
-      ben: await recordChildCharacteristics(stack.sql, BOROUGH, ben.childId),
-      cal: await recordChildCharacteristics(stack.sql, BOROUGH, cal.childId, { sex: 'M', ethnicity: 'BAFR', disabilities: ['LD'] }),
-      old: await recordChildCharacteristics(stack.sql, BOROUGH, await childIdOf(oldContact), { sex: 'M', ethnicity: 'WBRI', disabilities: ['NONE'] }),
-      unborn: await recordChildCharacteristics(stack.sql, BOROUGH, await childIdOf(unbornContact.data!.receiveContact.contactId)),
+      ada: await censusIdOf(ada.contactId),
+      ben: await censusIdOf(ben.contactId),
+      cal: await censusIdOf(cal.contactId),
+      old: await censusIdOf(oldContact),
+      unborn: await censusIdOf(unbornContact),
     };
+    expect(calChild.data!.recordChildCharacteristics.censusId).toBe(ids.cal);
+    expect(new Set(Object.values(ids)).size, 'each child its own census id').toBe(5);
     const [adaCase] = await stack.sql<{ team: string | null; worker: string | null }[]>`select team, worker from cases where id = ${ada.caseId}`;
     const teamName = (id: string | null) => (id ? stack.boroughs.get(BOROUGH)!.settings.teams.find((t) => t.id === id)!.name : 'Unallocated');
 
@@ -215,10 +251,10 @@ describe('Ofsted Annex A', () => {
     expect(shown(rowsOf(sheets, 'List 1', ids.unborn))).toEqual([{ 'Child Unique ID': ids.unborn, Gender: 'c) Not stated/recorded', Ethnicity: 's) NOBT', ...contactRow(null, -1) }]);
     for (const list of LISTS) expect(rowsOf(sheets, list, ids.old), `${list}: the contact eight months ago`).toEqual([]);
 
-    // List 2: Ada's early help.
+    // List 2: Ada's early help, started by the step down and assessed today.
     expect(shown(rowsOf(sheets, 'List 2', ids.ada))).toEqual([{
       'Child Unique ID': ids.ada, Gender: 'b) Female', Ethnicity: 'a) WBRI', 'Date of Birth': adaBorn, 'Age of Child (Years)': 6,
-      'Assessment start date': asAt, 'Assessment completion date': null, 'Organisation completing assessment': 'Family hub north',
+      'Assessment start date': asAt, 'Assessment completion date': asAt, 'Organisation completing assessment': 'Family hub north',
     }]);
     for (const child of [ids.ben, ids.cal, ids.unborn]) expect(rowsOf(sheets, 'List 2', child)).toEqual([]);
 
