@@ -4,16 +4,15 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isWorkingDay } from '../../rules/calendar';
+import { addWorkingDays, isWorkingDay } from '../../rules/calendar';
 import { projectRoot } from '../../server/env';
-import { insertEarlyHelpEpisode, insertVisit } from '../support/returns-fixtures';
 import { eventually, startStack, type TestStack } from '../support/stack';
 import { agencyResponds, attendees, decideMash, decideScreening, episodeOf, episodeStep, receiveContact, requestAgency, screenable } from '../support/walk';
 
 // Performance information (issue 10), end to end: casework is walked through GraphQL in a borough of its own (a copy
 // of hf's settings under a fresh code, so no other test file's cases are counted), then every measure the report
-// gives is checked against a count made here from what the test did. Visits and early help outcomes are put in
-// through tests/support/returns-fixtures.ts until parts B and C's steps are merged. Temporal runs on the
+// gives is checked against a count made here from what the test did (statutory visits with recordVisit, early help
+// with stepDown, endEarlyHelp and stepUp: nothing is written to the database by hand). Temporal runs on the
 // time-skipping server so the casework happens on a working morning whatever day the tests run.
 
 let env: TestWorkflowEnvironment;
@@ -106,6 +105,16 @@ async function settled(caseId: string, stage: string) {
   await eventually(() => stack.graphql<{ episode: { stage: string } | null }>('query ($id: ID!) { episode(caseId: $id) { stage } }', { id: caseId }, manager), (r) => r.data?.episode?.stage === stage);
 }
 
+/** An episode step whose input carries its caseId (recordVisit, endEarlyHelp), as a caseworker or manager takes it. */
+async function inputStep(name: string, inputType: string, input: Record<string, unknown>) {
+  const result = await stack.graphql(`mutation ($input: ${inputType}!) { ${name}(input: $input) { caseId recordId } }`, { input }, manager);
+  expect(result.errors, `${name}: ${JSON.stringify(result.errors)}`).toBeUndefined();
+}
+const visit = (caseId: string, visitedOn: string, childSeen: boolean, seenAlone: boolean) =>
+  inputStep('recordVisit', 'RecordVisitInput', { caseId, visitedOn, visitor: 'Sam Social Worker', childSeen, seenAlone, note: childSeen ? 'Saw the child at home.' : 'No answer at the door.' });
+/** The date a plan's visit falls due: the borough's working days from noon (London) on the day it started or the child was last seen. */
+const visitDue = (from: string, days: number) => addWorkingDays(DateTime.fromISO(`${from}T12:00`, { zone: 'Europe/London' }).toJSDate(), days, calendar()).dueDate;
+
 async function allocate(caseId: string, worker: string, team: string) {
   const result = await stack.graphql('mutation ($id: ID!, $worker: String, $team: String) { allocateWorker(caseId: $id, worker: $worker, team: $team, reason: "Locality allocation") { worker } }', { id: caseId, worker, team }, manager);
   expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
@@ -129,7 +138,7 @@ describe('performance measures over casework walked through the API', () => {
     const e1 = await episodeOf(stack, c1.id);
     await settled(e1, 'REFERRAL');
     await episodeStep(stack, manager, 'startAssessment', null, e1, null);
-    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', e1, { factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.' });
+    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', e1, { childSeen: true, factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.' });
     await episodeStep(stack, manager, 'closeCase', 'CloseCaseInput', e1, { reason: 'RC8', note: 'Assessed: no further action.' });
 
     // c2: received a week ago and screened late (its screening escalations climbed the ladder), then child protection.
@@ -154,9 +163,20 @@ describe('performance measures over casework walked through the API', () => {
       dueDate: DateTime.fromISO(today).plus({ days: 7 }).toISODate(), intendedOutcome: 'Steady weight gain',
     });
     await episodeStep(stack, manager, 'recordReview', 'ReviewInput', e2, { kind: 'CORE_GROUP', heldOn: today, summary: 'First core group: the plan is under way.' });
+    // Statutory visits on the CP plan: seen alone, then seen with a parent (both by the plan's first visit date).
+    await visit(e2, today, true, true);
+    await visit(e2, today, true, false);
     await episodeStep(stack, manager, 'stepDown', 'StepDownInput', e2, { to: 'CIN', reason: 'Review conference: risk reduced, support continues.' });
+    // On the CIN plan: the child was not seen, so the visit does not meet the plan's visit deadline.
+    await visit(e2, today, false, false);
     await episodeStep(stack, manager, 'recordReview', 'ReviewInput', e2, { kind: 'CIN_REVIEW', heldOn: today, summary: 'CIN review: the plan is working.' });
-    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', e2, { to: 'EARLY_HELP', reason: 'Needs met; early help will continue the support.' });
+    // Early help twice: the family disengages from the first episode, the child is stepped up to a CIN plan again, and
+    // the second episode ends with the family's needs met.
+    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', e2, { to: 'EARLY_HELP', reason: 'Needs met; early help will continue the support.', earlyHelp: { organisation: 'North family hub' } });
+    await inputStep('endEarlyHelp', 'EndEarlyHelpInput', { caseId: e2, endedOn: today, outcome: 'DISENGAGED', note: 'The family stopped answering the hub.' });
+    await episodeStep(stack, manager, 'stepUp', 'StepUpInput', e2, { to: 'CIN', reason: 'Family disengaged from early help; worries returned.' });
+    await episodeStep(stack, manager, 'stepDown', 'StepDownInput', e2, { to: 'EARLY_HELP', reason: 'The family engage again; early help continues.', earlyHelp: { organisation: 'North family hub' } });
+    await inputStep('endEarlyHelp', 'EndEarlyHelpInput', { caseId: e2, endedOn: today, outcome: 'NEEDS_MET', note: 'Goals of the family plan reached.' });
 
     // c3: a school attendance worry, decided exactly as the rules recommend (not an override), with no referral.
     const c3 = await contact(undefined, undefined, ['SCHOOL_ATTENDANCE']);
@@ -197,12 +217,13 @@ describe('performance measures over casework walked through the API', () => {
     await allocate(e2, 'worker-b', teamB!);
     await allocate(e5, 'worker-a', teamA!);
 
-    // Parts B and C's records (replaced by their API after merge): three visits to e2, and two ended early help episodes.
-    await insertVisit(stack.sql, { borough: BOROUGH, episodeId: e2, visitedOn: today, childSeen: true, seenAlone: true, dueDate: today, withinTimescale: true });
-    await insertVisit(stack.sql, { borough: BOROUGH, episodeId: e2, visitedOn: today, childSeen: true, seenAlone: false, dueDate: today, withinTimescale: false });
-    await insertVisit(stack.sql, { borough: BOROUGH, episodeId: e2, visitedOn: today, childSeen: false, seenAlone: false, dueDate: today, withinTimescale: true });
-    await insertEarlyHelpEpisode(stack.sql, { borough: BOROUGH, episodeId: e2, startedOn: today, endedOn: today, outcome: 'NEEDS_MET' });
-    await insertEarlyHelpEpisode(stack.sql, { borough: BOROUGH, episodeId: e6, startedOn: today, endedOn: today, outcome: 'DISENGAGED' });
+    // The visits as the case shows them: each against the deadline its plan ran then, from the borough's calendar.
+    const visits = (await stack.graphql<{ episode: { visits: { visitedOn: string; planKind: string | null; dueDate: string | null; childSeen: boolean; seenAlone: boolean }[] } }>(
+      'query ($id: ID!) { episode(caseId: $id) { visits { visitedOn planKind dueDate childSeen seenAlone } } }', { id: e2 }, manager)).data!.episode.visits;
+    const cpDue = visitDue(today, settings.clocks.cpVisitWorkingDays);
+    const cinDue = visitDue(today, settings.clocks.cinVisitWorkingDays);
+    expect(cpDue > today && cinDue > cpDue).toBe(true);
+    expect(visits.map((v) => [v.planKind, v.dueDate, v.childSeen, v.seenAlone]).sort()).toEqual([['CIN', cinDue, false, false], ['CP', cpDue, true, false], ['CP', cpDue, true, true]].sort());
 
     // The escalations the casework raised, as the case view shows them.
     const contacts = [c1, c2, c3, c4, c5, c6].map((c) => c.id);
@@ -252,20 +273,23 @@ describe('performance measures over casework walked through the API', () => {
     expect(pick(m.get('FIRST_CORE_GROUPS_WITHIN_10_WORKING_DAYS'))).toEqual(figure(1, 1));
     expect(pick(m.get('REVIEWS_ON_TIME'))).toEqual(figure(1, 1));
     expect(breakdown(m.get('REVIEWS_ON_TIME'), 'kind')).toEqual({ CIN_REVIEW: [1, 1] });
-    // The CP plan's action names a person; the CIN plan it stepped down to has no action yet.
-    expect(pick(m.get('PLANS_WITH_OWNED_DATED_ACTIONS'))).toEqual(figure(1, 2));
-    expect(breakdown(m.get('PLANS_WITH_OWNED_DATED_ACTIONS'), 'kind')).toEqual({ CIN: [0, 1], CP: [1, 1] });
+    // The CP plan's action names a person; neither CIN plan (the step down's, the step up's) has an action yet.
+    expect(pick(m.get('PLANS_WITH_OWNED_DATED_ACTIONS'))).toEqual(figure(1, 3));
+    expect(breakdown(m.get('PLANS_WITH_OWNED_DATED_ACTIONS'), 'kind')).toEqual({ CIN: [0, 2], CP: [1, 1] });
+    // Two visits saw the child by the CP plan's visit date; the CIN plan's did not see the child. One saw the child alone.
     expect(pick(m.get('VISITS_ON_TIME'))).toEqual(figure(2, 3));
+    expect(m.get('VISITS_ON_TIME')!.cases.map((c) => [c.caseId, c.countedOn, c.met]).sort()).toEqual([[e2, today, false], [e2, today, true], [e2, today, true]]);
     expect(pick(m.get('CHILDREN_SEEN_ALONE'))).toEqual(figure(1, 3));
     expect(pick(m.get('ESCALATIONS'))).toEqual(figure(escalations.length, null));
     expect(breakdown(m.get('ESCALATIONS'), 'stage')).toEqual(countBy(escalations.map((x) => x.stage)));
     expect(breakdown(m.get('ESCALATIONS'), 'rung')).toEqual(countBy(escalations.map((x) => String(x.rung))));
     expect(pick(m.get('CASELOADS_WITHIN_LIMIT'))).toEqual(figure(2, 2));
     expect(breakdown(m.get('CASELOADS_WITHIN_LIMIT'), 'worker')).toEqual({ 'worker-a': [1, 1], 'worker-b': [1, 1] });
-    expect(pick(m.get('EARLY_HELP_STEP_DOWNS'))).toEqual(figure(1, null));
-    expect(breakdown(m.get('EARLY_HELP_STEP_DOWNS'), 'from')).toEqual({ CIN: [1, null] });
+    expect(pick(m.get('EARLY_HELP_STEP_DOWNS'))).toEqual(figure(2, null));
+    expect(breakdown(m.get('EARLY_HELP_STEP_DOWNS'), 'from')).toEqual({ CIN: [2, null] });
     expect(pick(m.get('EARLY_HELP_OUTCOMES'))).toEqual(figure(1, 2));
     expect(breakdown(m.get('EARLY_HELP_OUTCOMES'), 'outcome')).toEqual({ DISENGAGED: [0, 1], NEEDS_MET: [1, 1] });
+    expect(m.get('EARLY_HELP_OUTCOMES')!.cases.map((c) => [c.caseId, c.countedOn, c.met]).sort()).toEqual([[e2, today, false], [e2, today, true]]);
     expect(pick(m.get('RECOMMENDATION_OVERRIDES'))).toEqual(figure(overrides, 6));
     // Every measure is listed, each with its rule.
     expect(m.size).toBe(21);
@@ -335,7 +359,7 @@ describe('deadlines missed', () => {
     const heldOn = (await nowLondon()).toISODate()!;
     expect(heldOn > icpcDue && heldOn > assessmentDue).toBe(true);
     await episodeStep(stack, manager, 'recordInitialConference', 'InitialConferenceInput', late, { heldOn, outcome: 'NO_CP_PLAN', note: 'No plan needed after all.' });
-    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', slow, { factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.', overdueReason: 'The family was away for six weeks.' });
+    await episodeStep(stack, manager, 'completeAssessment', 'CompleteAssessmentInput', slow, { childSeen: true, factors: ['3B'], summary: 'Neglect of basic care; the parents engage well.', overdueReason: 'The family was away for six weeks.' });
 
     const m = await report(manager, { from: heldOn, to: heldOn });
     expect(pick(m.get('ICPCS_WITHIN_15_WORKING_DAYS'))).toEqual(figure(0, 1));
