@@ -83,7 +83,7 @@ afterAll(async () => {
 interface Characteristics { sex?: 'M' | 'F' | 'U' | null; ethnicity?: string | null; disabilities?: string[] | null; upn?: string | null; upnUnknown?: string | null }
 interface ChildInput extends Characteristics { firstName: string; lastName: string; dateOfBirth?: string; expectedDateOfBirth?: string }
 const newChild = (years = 7, characteristics: Characteristics = {}): ChildInput =>
-  ({ firstName: 'Alex', lastName: `Census-${randomUUID().slice(0, 8)}`, dateOfBirth: DateTime.now().minus({ years, days: 40 }).toISODate()!, ...characteristics });
+  ({ firstName: 'Alex', lastName: `Census-${randomUUID().slice(0, 8)}`, dateOfBirth: DateTime.now().minus({ years, days: 40 }).toISODate(), ...characteristics });
 const COMPLETE: Characteristics = { sex: 'F', ethnicity: 'WBRI', disabilities: ['NONE'], upnUnknown: 'UN2' };
 
 // Real UPNs, built by hand (census rule 1510: characters 2–13 weighted 2–13, summed, modulo 23, as a letter of
