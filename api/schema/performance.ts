@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { appendAudit } from '../../db/audit';
 import { MEASURE_IDS, performanceReport, type BreakdownRow, type MeasureItem, type MeasureResult, type SeriesPoint } from '../../db/performance';
 import { rolesFor } from '../access';
 import type { Role } from '../auth';
@@ -73,7 +74,7 @@ const MeasureRef = builder.objectRef<MeasureResult & { borough: string }>('Measu
       type: [MeasureCaseRef],
       description: 'The cases behind the figure, oldest first (managers and auditors of the borough, as for casework).',
       args: { limit: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
-      resolve: (m, { limit, offset }, context) => {
+      resolve: async (m, { limit, offset }, context) => {
         requireBoroughRole(context, m.borough, CASE_LIST_READERS);
         const problems: InputProblem[] = [];
         const size = limit ?? 100;
@@ -81,7 +82,15 @@ const MeasureRef = builder.objectRef<MeasureResult & { borough: string }>('Measu
         if (size < 1 || size > 500) problems.push({ field: 'limit', message: 'must be between 1 and 500' });
         if (start < 0) problems.push({ field: 'offset', message: 'must be 0 or more' });
         if (problems.length) throw inputError(problems);
-        return m.items.slice(start, start + size);
+        const page = m.items.slice(start, start + size);
+        // Listing a case is reading it: each case behind the figure goes on its audit trail, as casework reads do.
+        const caller = context.caller!;
+        const entries = [...new Set(page.map((item) => item.caseId))].map((caseId) => ({
+          userId: caller.userId, roles: caller.roles, borough: m.borough, operation: `Measure.cases(${m.definition.id})`, kind: 'READ' as const, caseId, outcome: 'OK',
+          purpose: context.purpose,
+        }));
+        await fromStore(() => appendAudit(context.services.sql, entries));
+        return page;
       },
     }),
   }),

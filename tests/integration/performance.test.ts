@@ -385,6 +385,23 @@ describe('who may read performance figures, and bad periods', () => {
     expect(admin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('writes each case listed behind a figure on that case\'s audit trail, as a read by whoever listed it', async () => {
+    const contactId = await receiveContact(stack, manager, { borough: BOROUGH });
+    await screenable(stack, manager, contactId);
+    const received = await stack.graphql<{ contact: { receivedAt: string } }>('query ($id: ID!) { contact(id: $id) { receivedAt } }', { id: contactId }, manager);
+    const day = DateTime.fromISO(received.data!.contact.receivedAt, { zone: 'Europe/London' }).toISODate()!;
+    const TRAIL = 'query ($id: ID!) { auditTrail(caseId: $id) { userId operation kind purpose } }';
+    type Trail = { auditTrail: { userId: string; operation: string; kind: string; purpose: string | null }[] };
+    const listings = async () => (await stack.graphql<Trail>(TRAIL, { id: contactId }, auditor)).data!.auditTrail.filter((row) => row.operation.startsWith('Measure.cases'));
+    expect(await listings()).toEqual([]);
+    // Figures alone name no case: nothing on the trail.
+    expect((await stack.graphql(FIGURES, { borough: BOROUGH, from: day, to: day }, manager)).errors).toBeUndefined();
+    expect(await listings()).toEqual([]);
+    const listed = await stack.graphql<{ performance: { measure: { cases: { caseId: string }[] } } }>(CASES, { borough: BOROUGH, from: day, to: day }, manager);
+    expect(listed.data!.performance.measure.cases.map((c) => c.caseId)).toContain(contactId);
+    expect(await listings()).toEqual([{ userId: 'perf-manager', operation: 'Measure.cases(CONTACTS)', kind: 'READ', purpose: null }]);
+  });
+
   it('refuses other roles, other boroughs and callers without a token', async () => {
     for (const roles of [['practitioner'], ['mash_worker'], ['out_of_hours'], ['data_officer']] as const) {
       const token = await stack.token({ user: `perf-${roles[0]}`, roles: [...roles], boroughs: [BOROUGH] });
