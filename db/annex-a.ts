@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type postgres from 'postgres';
 import { appendAudit, type AuditEntry } from './audit';
 import type { Sql } from './sql';
+import { ensureChildren } from './children';
 
 // Ofsted Annex A, lists 1–7: what the record holds for each row, read per borough for the six months before `asAt`.
 // Dates are London calendar dates ("YYYY-MM-DD"); api/annex-a-workbook.ts turns these rows into the lettered template.
@@ -167,12 +168,7 @@ export async function auditAnnexAExport(sql: Sql, entry: Omit<AuditEntry, 'caseI
 /** Each child's census id and characteristics, and the date of birth from the latest contact naming the child. */
 async function childrenFor(sql: Sql, borough: string, childIds: string[]): Promise<Map<string, AnnexAChild>> {
   if (childIds.length === 0) return new Map();
-  await sql`
-    insert into children (borough, child_id, la_child_id)
-    select ${borough}, id, regexp_replace(upper(${borough}), '[^A-Z0-9]', '', 'g') || lpad(nextval('children_la_child_seq')::text, 8, '0')
-    from unnest(${childIds}::uuid[]) as id
-    where not exists (select 1 from children ch where ch.borough = ${borough} and ch.child_id = id)
-    on conflict do nothing`;
+  await ensureChildren(sql, borough, childIds);
   const rows = await sql<(AnnexAChild & { childId: string })[]>`
     select ch.child_id::text, ch.la_child_id, ch.sex, ch.ethnicity, ch.disabilities,
       to_char(k.date_of_birth, 'YYYY-MM-DD') as date_of_birth, to_char(k.expected_date_of_birth, 'YYYY-MM-DD') as expected_date_of_birth

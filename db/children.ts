@@ -59,10 +59,7 @@ const same = (a: string | readonly string[] | null, b: string | readonly string[
  * for the rest of the transaction so concurrent contacts and steps about one child apply one after another.
  */
 async function lockChild(tx: Tx, borough: string, childId: string): Promise<ChildCharacteristicsRecord> {
-  await tx`
-    insert into children (borough, child_id, la_child_id)
-    values (${borough}, ${childId}, upper(${borough}) || lpad(nextval('children_la_child_seq')::text, 8, '0'))
-    on conflict (borough, child_id) do nothing`;
+  await ensureChildren(tx, borough, [childId]);
   const [row] = await tx<ChildCharacteristicsRecord[]>`
     select borough, child_id, la_child_id, sex, ethnicity, disabilities, upn, upn_unknown, to_char(death_date, 'YYYY-MM-DD') as death_date
     from children where borough = ${borough} and child_id = ${childId} for update`;
@@ -183,11 +180,15 @@ export async function characteristicChangesOf(sql: Sql, borough: string, childId
     order by changed_at, id`;
 }
 
-/** Census ids for these children of one borough, for those without one (bulk loads such as synthetic contacts). */
+/**
+ * Census ids for these children of one borough, for those without one: a contact naming a child, bulk loads such as
+ * synthetic contacts, and the returns (a child named before migration 012's backfill ran). The id's form is the
+ * database's `census_child_id` (migration 014).
+ */
 export async function ensureChildren(db: Db, borough: string, childIds: readonly string[]): Promise<void> {
   await db`
     insert into children (borough, child_id, la_child_id)
-    select ${borough}, child_id, upper(${borough}) || lpad(nextval('children_la_child_seq')::text, 8, '0')
+    select ${borough}, child_id, census_child_id(${borough})
     from (select distinct unnest(${childIds as string[]}::uuid[]) as child_id) given
     where not exists (select 1 from children c where c.borough = ${borough} and c.child_id = given.child_id)
     on conflict do nothing`;
@@ -197,7 +198,7 @@ export async function ensureChildren(db: Db, borough: string, childIds: readonly
 export async function ensureChildRows(db: Db): Promise<void> {
   await db`
     insert into children (borough, child_id, la_child_id)
-    select borough, child_id, upper(borough) || lpad(nextval('children_la_child_seq')::text, 8, '0')
+    select borough, child_id, census_child_id(borough)
     from (select distinct borough, child_id from contact_children k where child_id is not null
           and not exists (select 1 from children c where c.borough = k.borough and c.child_id = k.child_id)) missing
     on conflict do nothing`;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Sql } from '../db/sql';
+import { ensureChildren } from '../db/children';
 import type { Borough } from '../rules/borough-config';
 import { addWorkingDays, type WorkingCalendar } from '../rules/calendar';
 import { projectRoot } from '../server/env';
@@ -103,14 +104,8 @@ export async function cinCensus(sql: Sql, source: CensusSource, year: number): P
     order by e.child_id, e.referral_at, e.id`;
   const episodeIds = episodes.map((e) => e.id);
   const childIds = [...new Set(episodes.map((e) => e.childId))];
-  if (childIds.length > 0) {
-    // A child the census id was not yet given to (named before part A's step recorded it) gets one now, in the same form.
-    await sql`
-      insert into children (borough, child_id, la_child_id)
-      select ${source.borough}, id, upper(${source.borough}) || lpad(nextval('children_la_child_seq')::text, 8, '0')
-      from unnest(${sql.array(childIds)}::uuid[]) as id
-      on conflict do nothing`;
-  }
+  // A child not yet given a census id (named before migration 012's backfill ran) gets one now.
+  await ensureChildren(sql, source.borough, childIds);
   const children = childIds.length === 0 ? [] : await sql<ChildRow[]>`
     select c.child_id, c.la_child_id, c.sex, c.ethnicity, c.disabilities, c.upn, c.upn_unknown, to_char(c.death_date, 'YYYY-MM-DD') as death_date,
            to_char(born.date_of_birth, 'YYYY-MM-DD') as birth_date, to_char(born.expected_date_of_birth, 'YYYY-MM-DD') as expected_birth_date

@@ -29,7 +29,7 @@ const LEA = { hf: '205', rbkc: '207', wcc: '213' } as const;
  * Each borough's return is checked whole, so its casework runs in a borough of its own: a copy of the borough's
  * settings (same LEA code, calendar and rules) under a fresh code, holding only what the test below walks through it.
  */
-const OWN: Record<Borough, string> = Object.fromEntries(BOROUGHS.map((b) => [b, `${b}${randomUUID().replace(/[^a-z]/g, '').slice(0, 6).padEnd(6, 'x')}`])) as Record<Borough, string>;
+const OWN: Record<Borough, string> = Object.fromEntries(BOROUGHS.map((b) => [b, `${b}-${randomUUID().replace(/[^a-z]/g, '').slice(0, 6).padEnd(6, 'x')}`])) as Record<Borough, string>;
 
 const nowIs = () => new Date(Date.now() + offsetMs);
 const today = () => DateTime.fromMillis(Date.now() + offsetMs, { zone: 'Europe/London' }).toISODate()!;
@@ -251,6 +251,10 @@ describe.each(BOROUGHS)('borough %s', (home) => {
     const message = parseXml(made_.xml);
     const ids = Object.fromEntries(await Promise.all(Object.entries(cases).map(async ([name, caseId]) => [name, await censusIdOf(caseId)] as const)));
     const ours = new Set(Object.values(ids));
+    // A census id is at most 20 letters and digits (rules 1570/1580), even for a borough whose code has a hyphen.
+    const prefix = borough.replaceAll('-', '').toUpperCase();
+    for (const id of ours) expect(id).toMatch(new RegExp(`^${prefix}[0-9]{8,}$`));
+    for (const id of ours) expect(id.length).toBeLessThanOrEqual(20);
 
     // The header.
     const header = all(message, 'Header')[0]!;
