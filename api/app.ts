@@ -9,6 +9,7 @@ import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } f
 import type { Logger } from 'pino';
 import { TokenError, verifyToken } from './auth';
 import type { ApiContext, ApiServices } from './context';
+import { CONSOLE_BUILD_DIR, useConsole } from './console';
 import { apiError } from './errors';
 import { schema } from './schema/index';
 
@@ -29,12 +30,12 @@ export interface ApiLimits {
 export const DEFAULT_LIMITS: ApiLimits = { maxBodyBytes: 256 * 1024, requestsPerMinute: 600, maxDepth: 10, maxCost: 20_000, maxAliases: 20, maxTokens: 5_000 };
 
 /**
- * The GraphQL app (graphql-yoga): `/graphql`, `/healthz` (the process is up) and `/readyz` (PostgreSQL and Temporal
- * answer). Built here and served elsewhere, so tests call `app.fetch` without a port. In production, GraphiQL and
+ * The GraphQL app (graphql-yoga): `/graphql`, `/healthz` (the process is up), `/readyz` (PostgreSQL and Temporal
+ * answer) and the console's static files under `/console` (api/console.ts). Built here and served elsewhere, so tests call `app.fetch` without a port. In production, GraphiQL and
  * introspection are off; always, query depth, cost, aliases and tokens are limited, request bodies are capped, each
  * token is rate limited, and unexpected errors are masked.
  */
-export function createApp(services: ApiServices, options: { production: boolean; logger: Logger; limits?: Partial<ApiLimits> }): FrontDoorApp {
+export function createApp(services: ApiServices, options: { production: boolean; logger: Logger; limits?: Partial<ApiLimits>; consoleDir?: string }): FrontDoorApp {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, ApiContext>({
     schema,
@@ -58,6 +59,7 @@ export function createApp(services: ApiServices, options: { production: boolean;
       log: options.logger,
     }),
     plugins: [
+      useConsole(options.consoleDir ?? CONSOLE_BUILD_DIR),
       useRequestLimits(limits, services),
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),

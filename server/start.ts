@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { listenForCaseEvents } from '../api/events';
 import { connectTemporalClient, encryptedDataConverter, openDatabaseAndBoroughs, startInfrastructure } from './infra/boot';
+import { ensureConsoleBuilt } from './infra/console-build';
 import { createFrontDoorWorker, installTemporalLogging, stopWorker } from './infra/worker';
 import { runEntryPoint } from './main';
 
@@ -11,6 +12,8 @@ import { runEntryPoint } from './main';
 // configured ones used), with their data under DATA_DIR, so a second `npm start` finds everything it had.
 runEntryPoint('front-door', async (env, log) => {
   installTemporalLogging(log);
+  // The console's static files, built once and again only when console/ or the installed packages change.
+  await ensureConsoleBuilt({ say: (message) => log.info(message) });
   const infra = await startInfrastructure(env, log);
   const closers: [string, () => Promise<unknown>][] = [['PostgreSQL and Temporal', () => infra.stop()]];
   const stop = async () => {
@@ -52,6 +55,7 @@ runEntryPoint('front-door', async (env, log) => {
         '',
         'Front Door is running.',
         `  GraphQL API   ${api}/graphql${env.NODE_ENV !== 'production' ? '   (GraphiQL in your browser)' : ''}`,
+        `  Console       ${api}/console/   (paste a token to sign in)`,
         `  Health        ${api}/healthz   ${api}/readyz`,
         `  Temporal      ${infra.temporalAddress}${infra.temporalUi ? `   UI ${infra.temporalUi}` : ''}`,
         `  Data          ${env.DATABASE_URL ? 'DATABASE_URL' : env.DATA_DIR}`,

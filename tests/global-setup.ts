@@ -9,6 +9,7 @@ import { syncSeedRulesets } from '../db/rulesets';
 import { loadBoroughConfigs } from '../rules/borough-config';
 import { isCi, parseEnvironment, projectRoot } from '../server/env';
 import { ensureCinValidator } from '../server/infra/cin-validator';
+import { ensureConsoleBuilt } from '../server/infra/console-build';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { startTemporalDevServer } from '../server/infra/temporal-dev-server';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
@@ -41,6 +42,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   try {
     const timeSkippingServer = await ensureTimeSkippingServer(cache, process.env.PATH);
+    // The console the API serves under /console (the browser tests use it): built when its sources changed.
+    await ensureConsoleBuilt({ say });
 
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
