@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { Link } from './components';
-import { match, navigate, useLocation } from './router';
+import { BASE, match, navigate, useLocation } from './router';
 import { SCREENS } from './screens/index';
 import { SignIn } from './screens/sign-in';
 import { forgetToken, storedSession, type Session } from './session';
@@ -19,7 +19,7 @@ export function App() {
   return (
     <>
       <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
-      <Header session={signingIn ? null : session} />
+      <Header session={signingIn ? null : session} path={location.path} />
       <div class="govuk-width-container">
         <main class="govuk-main-wrapper" id="main-content" tabIndex={-1}>
           {signingIn ? <SignIn /> : found ? found.screen.render(found.params!, session) : <NotFound />}
@@ -34,23 +34,45 @@ export function App() {
   );
 }
 
-function Header(props: { session: Session | null }) {
+function Header(props: { session: Session | null; path: string }) {
   const session = props.session;
+  const item = (to: string, label: string) => {
+    const active = props.path === to;
+    return (
+      <li class={`govuk-service-navigation__item${active ? ' govuk-service-navigation__item--active' : ''}`}>
+        <a class="govuk-service-navigation__link" href={BASE + to} aria-current={active ? 'page' : undefined} onClick={(event) => { event.preventDefault(); navigate(to); }}>
+          {active ? <strong class="govuk-service-navigation__active-fallback">{label}</strong> : label}
+        </a>
+      </li>
+    );
+  };
   return (
-    <header class="govuk-header" data-module="govuk-header">
-      <div class="govuk-header__container govuk-width-container">
-        <div class="govuk-header__logo">
-          <Link to="/" class="govuk-header__link govuk-header__link--homepage"><span class="govuk-header__product-name">Front Door</span></Link>
+    <>
+      {/* A council's tool, not a GOV.UK service: the header carries the product name, not the GOV.UK logo. */}
+      <header class="govuk-header">
+        <div class="govuk-header__container govuk-width-container">
+          <div class="govuk-header__logo">
+            <Link to="/" class="govuk-header__homepage-link"><span class="govuk-header__product-name">Front Door</span></Link>
+          </div>
         </div>
-        {session && (
-          <nav aria-label="Menu" class="govuk-header__content">
-            <ul class="govuk-header__navigation-list">
-              <li class="govuk-header__navigation-item"><Link to="/" class="govuk-header__link">Home</Link></li>
-              <li class="govuk-header__navigation-item"><Link to="/queues/out-of-hours" class="govuk-header__link">Out of hours</Link></li>
-            </ul>
-          </nav>
-        )}
-      </div>
+      </header>
+      <section aria-label="Service information" class="govuk-service-navigation">
+        <div class="govuk-width-container">
+          <div class="govuk-service-navigation__container">
+            <span class="govuk-service-navigation__service-name">
+              <Link to="/" class="govuk-service-navigation__link">Children's front door console</Link>
+            </span>
+            {session && (
+              <nav aria-label="Menu" class="govuk-service-navigation__wrapper">
+                <ul class="govuk-service-navigation__list" id="navigation">
+                  {item('/', 'Home')}
+                  {item('/queues/out-of-hours', 'Out-of-hours queue')}
+                </ul>
+              </nav>
+            )}
+          </div>
+        </div>
+      </section>
       {session && (
         <div class="govuk-width-container front-door-who" data-who>
           <p class="govuk-body-s govuk-!-margin-bottom-1">
@@ -59,7 +81,7 @@ function Header(props: { session: Session | null }) {
           </p>
           <button
             type="button"
-            class="govuk-button govuk-button--secondary govuk-!-margin-bottom-2"
+            class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0"
             onClick={() => {
               forgetToken();
               navigate('/sign-in');
@@ -69,7 +91,7 @@ function Header(props: { session: Session | null }) {
           </button>
         </div>
       )}
-    </header>
+    </>
   );
 }
 

@@ -73,13 +73,19 @@ function ContactPart(props: { contactId: string; onStep: () => void }) {
   if (!answer) return <Loading what="the contact" />;
   const contact = answer.data?.contact;
   if (!contact) return <Refusal errors={answer.errors} what="the contact's details" />;
-  const stepped = () => {
+  const [done, setDone] = useState<string | null>(null);
+  const stepped = (message: string) => {
+    setDone(message);
     reload();
     props.onStep();
   };
   const rec = contact.recommendation;
   return (
     <>
+      {done && <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="step-done-title">
+        <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="step-done-title">Success</h2></div>
+        <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">{done}</p></div>
+      </div>}
       <h2 class="govuk-heading-m">The contact</h2>
       <dl class="govuk-summary-list">
         <Row label="Status" value={words(contact.status)} />
@@ -110,7 +116,7 @@ function ContactPart(props: { contactId: string; onStep: () => void }) {
   );
 }
 
-function ScreeningForm(props: { contact: ContactDetail; onDone: () => void }) {
+function ScreeningForm(props: { contact: ContactDetail; onDone: (message: string) => void }) {
   const rec = props.contact.recommendation;
   const [pathway, setPathway] = useState<string>(rec?.pathway ?? 'MASH_ENQUIRY');
   const [rag, setRag] = useState<string>(rec?.rag ?? 'AMBER');
@@ -119,7 +125,6 @@ function ScreeningForm(props: { contact: ContactDetail; onDone: () => void }) {
   const [overrideReason, setOverrideReason] = useState('');
   const [primaryNeed, setPrimaryNeed] = useState('');
   const [errors, setErrors] = useState<ApiError[]>([]);
-  const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -133,13 +138,9 @@ function ScreeningForm(props: { contact: ContactDetail; onDone: () => void }) {
     });
     setBusy(false);
     setErrors(answer.errors);
-    if (answer.data) {
-      setDone(`Screening decision recorded: the contact is now ${words(answer.data.recordScreeningDecision.status).toLowerCase()}.`);
-      props.onDone();
-    }
+    if (answer.data) props.onDone(`Screening decision recorded: the contact is now ${words(answer.data.recordScreeningDecision.status).toLowerCase()}.`);
   };
   const { byField, summary } = problemsByField(errors);
-  if (done) return <div class="govuk-panel govuk-panel--confirmation" role="status"><h2 class="govuk-panel__title">{done}</h2></div>;
   return (
     <form onSubmit={(event) => void submit(event)} noValidate data-step="screening">
       <h2 class="govuk-heading-m">Record the screening decision</h2>
@@ -155,27 +156,24 @@ function ScreeningForm(props: { contact: ContactDetail; onDone: () => void }) {
   );
 }
 
-function ConsentForm(props: { contactId: string; onDone: () => void }) {
+function ConsentForm(props: { contactId: string; onDone: (message: string) => void }) {
   const [status, setStatus] = useState('SOUGHT');
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
   const [errors, setErrors] = useState<ApiError[]>([]);
-  const [done, setDone] = useState<string | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
     const answer = await request<{ recordConsent: { consent: string } }>(RECORD_CONSENT, { contactId: props.contactId, status, reason: reason || null, note });
     setErrors(answer.errors);
     if (answer.data) {
-      setDone(`Consent recorded: ${words(answer.data.recordConsent.consent).toLowerCase()}.`);
       setNote('');
-      props.onDone();
+      props.onDone(`Consent recorded: ${words(answer.data.recordConsent.consent).toLowerCase()}.`);
     }
   };
   const { byField, summary } = problemsByField(errors);
   return (
     <form onSubmit={(event) => void submit(event)} noValidate data-step="consent">
       <h2 class="govuk-heading-m">Record consent</h2>
-      {done && <p class="govuk-body" role="status">{done}</p>}
       <ErrorSummary problems={summary} idPrefix="consent" />
       <Select id="consent-status" label="Consent" value={status} onChange={setStatus} options={['SOUGHT', 'GIVEN', 'REFUSED', 'DISPENSED_WITH'].map((s) => ({ value: s, label: words(s) }))} error={byField.status} />
       <Select id="consent-reason" label="Lawful reason (only when dispensing with consent)" value={reason} onChange={setReason} options={[{ value: '', label: 'None' }, ...['RISK_OF_SIGNIFICANT_HARM', 'UNREASONABLE_DELAY', 'LOSS_OF_EVIDENCE'].map((r) => ({ value: r, label: words(r) }))]} error={byField.reason} />
