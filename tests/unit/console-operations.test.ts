@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { buildSchema, parse, validate } from 'graphql';
+import { buildSchema, Kind, parse, validate } from 'graphql';
 import { expect, it } from 'vitest';
 import { OPERATIONS } from '../../console/src/operations';
 import { ACCESS } from '../../api/access';
@@ -19,10 +19,10 @@ it('uses only root operations that have an access rule', () => {
   for (const source of Object.values(OPERATIONS)) {
     const document = parse(source);
     for (const definition of document.definitions) {
-      if (definition.kind !== 'OperationDefinition') continue;
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       const type = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[definition.operation];
       for (const selection of definition.selectionSet.selections) {
-        if (selection.kind === 'Field') expect(ACCESS[`${type}.${selection.name.value}`], `${type}.${selection.name.value}`).toBeDefined();
+        if (selection.kind === Kind.FIELD) expect(ACCESS[`${type}.${selection.name.value}`], `${type}.${selection.name.value}`).toBeDefined();
       }
     }
   }
