@@ -61,9 +61,10 @@ export function errorsAt(errors: ApiError[], ...path: (string | number)[]): ApiE
 
 /**
  * A subscription over server-sent events (yoga's, sent as a POST with the token, which EventSource cannot do):
- * calls `onData` for each event until the returned function is called. Reconnects after a dropped stream.
+ * calls `onOpen` once the server has accepted it (and after each reconnection), then `onData` for each event, until
+ * the returned function is called. Reconnects after a dropped stream; a refusal ends it with `onError`.
  */
-export function subscribe<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError: (error: ApiError) => void): () => void {
+export function subscribe<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError: (error: ApiError) => void, onOpen: () => void = () => {}): () => void {
   const controller = new AbortController();
   let stopped = false;
   const run = async () => {
@@ -81,6 +82,7 @@ export function subscribe<T>(query: string, variables: Record<string, unknown>, 
           onError(toApiError(body.errors?.[0] ?? { message: `Live updates were refused (${response.status}).` }));
           return;
         }
+        onOpen();
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         let buffer = '';

@@ -186,6 +186,9 @@ describe('in the browser', () => {
     await row.getByRole('link', { name: contact.reference }).click();
     await page.locator('[data-escalations]').waitFor();
     expect(await page.locator('[data-escalations]').innerText()).toContain('frightened to go home tonight');
+    // A step the role may not take is a sentence naming who may, not a form the API would refuse.
+    expect(await page.locator('[data-missing="consent"]').innerText()).toContain('needs one of the roles mash_worker, practitioner, manager; you have out_of_hours');
+    expect(await page.locator('form[data-step="consent"]').count()).toBe(0);
     expect(await accessibilityViolations(page), 'case page (out of hours)').toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
@@ -221,6 +224,7 @@ describe('in the browser', () => {
     await screenshot(page, 'work-queue');
     await row.getByRole('link', { name: contact.reference }).click();
     await page.locator('[data-recommendation]').waitFor();
+    expect(await page.locator('[data-missing="escalate"]').innerText()).toContain('out_of_hours, manager');
     expect(await accessibilityViolations(page), 'case page').toEqual([]);
     await screenshot(page, 'case-page');
 

@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Deadline, ErrorSummary, Link, Loading, RagTag, Refusal, Select, TextArea, TextInput, formatDateTime, problemsByField, useAnswer, useNow, words } from '../components';
 import { errorsAt, request, subscribe, type ApiError } from '../graphql';
+import type { Session } from '../session';
+import { EscalateForm } from './escalate';
 import {
   CASE, CASE_EVENTS, CONTACT, EPISODE, PATHWAYS, RAGS, RECORD_CONSENT, RECORD_SCREENING_DECISION,
   type CaseDetail, type ContactDetail, type Episode, type FamilyHistory,
 } from '../operations';
 
 /** A contact or an episode: what it is, what was recommended and why, its history, deadlines, and the steps open now. */
-export function CasePage(props: { id: string }) {
+export function CasePage(props: { id: string; session: Session }) {
   const { answer, reload } = useAnswer<{ case: CaseDetail }>(CASE, { id: props.id }, props.id);
   useEffect(() => subscribe(CASE_EVENTS, { caseId: props.id }, () => reload(), () => {}), [props.id]);
   const now = useNow();
@@ -26,7 +28,7 @@ export function CasePage(props: { id: string }) {
         <Row label="Marks" value={<>{(item.urgent || item.escalations.length > 0) && <strong class="govuk-tag govuk-tag--red">Escalated</strong>} {item.overdue && <strong class="govuk-tag govuk-tag--pink">Overdue</strong>} {item.outOfHours && <strong class="govuk-tag govuk-tag--purple">Out of hours</strong>} {item.reReferral && <strong class="govuk-tag govuk-tag--yellow">Re-referral</strong>}</>} />
         <Row label="Allocated" value={item.worker ? `${item.worker}${item.team ? ` (${item.team})` : ''}` : 'Not allocated'} />
       </dl>
-      {item.kind === 'CONTACT' ? <ContactPart contactId={item.contactId} onStep={reload} /> : <EpisodePart caseId={item.id} />}
+      {item.kind === 'CONTACT' ? <ContactPart contactId={item.contactId} urgent={item.urgent} roles={props.session.roles} onStep={reload} /> : <EpisodePart caseId={item.id} />}
       <FamilyHistoryPart history={item.familyHistory} errors={errorsAt(answer.errors, 'case', 'familyHistory')} />
       <h2 class="govuk-heading-m">Open tasks and deadlines</h2>
       {item.openTasks.length === 0 ? <p class="govuk-body">No open tasks.</p> : (
@@ -68,7 +70,7 @@ function Row(props: { label: string; value: preact.ComponentChildren }) {
   );
 }
 
-function ContactPart(props: { contactId: string; onStep: () => void }) {
+function ContactPart(props: { contactId: string; urgent: boolean; roles: string[]; onStep: () => void }) {
   const { answer, reload } = useAnswer<{ contact: ContactDetail }>(CONTACT, { id: props.contactId }, props.contactId);
   if (!answer) return <Loading what="the contact" />;
   const contact = answer.data?.contact;
@@ -80,6 +82,7 @@ function ContactPart(props: { contactId: string; onStep: () => void }) {
     props.onStep();
   };
   const rec = contact.recommendation;
+  const open = contact.status !== 'CLOSED' && contact.status !== 'REFERRED';
   return (
     <>
       {done && <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="step-done-title">
@@ -110,10 +113,29 @@ function ContactPart(props: { contactId: string; onStep: () => void }) {
           </details>
         </div>
       ) : <p class="govuk-body">The rules have not run yet.</p>}
-      {(contact.status === 'AWAITING_SCREENING' || contact.status === 'SCREENING_OVERDUE') && <ScreeningForm contact={contact} onDone={stepped} />}
-      {contact.status !== 'CLOSED' && contact.status !== 'REFERRED' && <ConsentForm contactId={contact.id} onDone={stepped} />}
+      {(contact.status === 'AWAITING_SCREENING' || contact.status === 'SCREENING_OVERDUE') && (
+        <Step name="screening" what="Recording the screening decision" roles={SCREENERS} has={props.roles}><ScreeningForm contact={contact} onDone={stepped} /></Step>
+      )}
+      {open && !props.urgent && (
+        <Step name="escalate" what="Escalating a contact" roles={ESCALATORS} has={props.roles}>
+          <h2 class="govuk-heading-m">Escalate</h2>
+          <EscalateForm contactId={contact.id} reference={contact.reference} idPrefix="escalate" onDone={() => stepped('Escalated: the borough\'s escalation ladder has been told.')} />
+        </Step>
+      )}
+      {open && <Step name="consent" what="Recording consent" roles={CONSENTERS} has={props.roles}><ConsentForm contactId={contact.id} onDone={stepped} /></Step>}
     </>
   );
+}
+
+// Who may take each step (api/access.ts); the API decides, this only saves offering a form that would be refused.
+const SCREENERS = ['practitioner', 'manager', 'mash_worker', 'out_of_hours'];
+const CONSENTERS = ['mash_worker', 'practitioner', 'manager'];
+const ESCALATORS = ['out_of_hours', 'manager'];
+
+/** A step's form for a caller who holds one of its roles; otherwise a sentence saying who may take it. */
+function Step(props: { name: string; what: string; roles: string[]; has: string[]; children: preact.ComponentChildren }) {
+  if (props.roles.some((role) => props.has.includes(role))) return <>{props.children}</>;
+  return <p class="govuk-body" data-missing={props.name}>{props.what} needs one of the roles {props.roles.join(', ')}; you have {props.has.join(', ') || 'none'}.</p>;
 }
 
 function ScreeningForm(props: { contact: ContactDetail; onDone: (message: string) => void }) {

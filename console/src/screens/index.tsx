@@ -19,6 +19,6 @@ export const SCREENS: readonly Screen[] = [
   { path: '/', title: () => 'Home', render: (_, session) => <Home session={session} /> },
   { path: '/queues/work/:borough', title: (p) => `Work queue: ${p.borough}`, render: (p, session) => <Queue session={session} borough={p.borough!} /> },
   { path: '/queues/out-of-hours', title: () => 'Out-of-hours queue', render: (_, session) => <Queue session={session} borough={null} /> },
-  { path: '/cases/:id', title: () => 'Case', render: (p) => <CasePage id={p.id!} /> },
+  { path: '/cases/:id', title: () => 'Case', render: (p, session) => <CasePage id={p.id!} session={session} /> },
   { path: '/boroughs/:borough/settings', title: (p) => `Borough settings: ${p.borough}`, render: (p) => <BoroughSettings borough={p.borough!} /> },
 ];

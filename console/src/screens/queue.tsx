@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Deadline, ErrorSummary, Link, Loading, RagTag, Refusal, TextArea, problemsByField, useAnswer, useNow, words } from '../components';
-import { request, subscribe, type ApiError } from '../graphql';
-import { ESCALATE_CONTACT, ESCALATIONS, OUT_OF_HOURS_QUEUE, WORK_QUEUE, type QueueCase } from '../operations';
+import { Deadline, Link, Loading, RagTag, Refusal, useAnswer, useNow, words } from '../components';
+import { subscribe, type ApiError } from '../graphql';
+import { ESCALATIONS, OUT_OF_HOURS_QUEUE, WORK_QUEUE, type QueueCase } from '../operations';
+import { EscalateForm } from './escalate';
 import type { Session } from '../session';
 
 /**
@@ -15,9 +16,21 @@ export function Queue(props: { session: Session; borough: string | null }) {
   const now = useNow();
   const boroughs = outOfHours ? props.session.boroughs : [props.borough!];
   useEffect(() => {
-    const stops = boroughs.map((borough) => subscribe(ESCALATIONS, { borough }, () => reload(), (error) => setLive(error)));
-    setLive('live');
-    return () => stops.forEach((stop) => stop());
+    setLive('connecting');
+    let open = 0;
+    const stops = boroughs.map((borough) =>
+      subscribe(ESCALATIONS, { borough }, () => reload(), (error) => setLive(error), () => {
+        // Reload once connected too: nothing raised while connecting is missed.
+        if (++open >= boroughs.length) setLive('live');
+        reload();
+      }),
+    );
+    // New cases and changed deadlines have no subscription: look again every minute.
+    const timer = setInterval(reload, 60_000);
+    return () => {
+      clearInterval(timer);
+      stops.forEach((stop) => stop());
+    };
     // Re-subscribe only when the boroughs change.
   }, [boroughs.join(',')]);
 
@@ -57,24 +70,8 @@ export function Queue(props: { session: Session; borough: string | null }) {
 function QueueRow(props: { item: QueueCase; now: Date; onEscalated: () => void }) {
   const { item } = props;
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [errors, setErrors] = useState<ApiError[]>([]);
-  const [busy, setBusy] = useState(false);
   const escalated = item.urgent || item.escalations.length > 0;
   const id = `escalate-${item.id}`;
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    const answer = await request(ESCALATE_CONTACT, { contactId: item.contactId, reason });
-    setBusy(false);
-    setErrors(answer.errors);
-    if (answer.errors.length === 0) {
-      setOpen(false);
-      setReason('');
-      props.onEscalated();
-    }
-  };
-  const { byField, summary } = problemsByField(errors);
   return (
     <>
       <tr class="govuk-table__row" data-case={item.id}>
@@ -98,11 +95,7 @@ function QueueRow(props: { item: QueueCase; now: Date; onEscalated: () => void }
       {open && (
         <tr class="govuk-table__row">
           <td class="govuk-table__cell" colSpan={6}>
-            <form id={`${id}-form`} onSubmit={(event) => void submit(event)} noValidate>
-              <ErrorSummary problems={summary} idPrefix={id} />
-              <TextArea id={`${id}-reason`} label={`Why is ${item.reference} urgent?`} hint="At least 10 characters. The borough's escalation ladder is told now." value={reason} onInput={setReason} error={byField.reason ?? (summary.length > 0 && !byField.reason ? summary[0]!.message : undefined)} />
-              <button type="submit" class="govuk-button govuk-button--warning" disabled={busy}>Escalate now</button>
-            </form>
+            <EscalateForm contactId={item.contactId} reference={item.reference} idPrefix={id} onDone={() => { setOpen(false); props.onEscalated(); }} />
           </td>
         </tr>
       )}
