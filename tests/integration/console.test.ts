@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONSOLE_SECURITY_HEADERS } from '../../api/console';
 import { HEADLESS_CHROMIUM_ARGS, resolveChromium } from '../../server/infra/browser';
 import { parseEnvironment, projectRoot } from '../../server/env';
-import { screenable } from '../support/walk';
+import { decideScreening, episodeOf, screenable } from '../support/walk';
 import { eventually, startStack, type TestStack } from '../support/stack';
 
 // The console in a real browser (Debian's Chromium driven by playwright-core) against the real stack, with every
@@ -252,6 +252,27 @@ describe('in the browser', () => {
     );
     expect(decided.data?.contact.status).toBe('CLOSED');
     await page.getByText(/Screening decision recorded/).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a child\'s episode after a referral, with its family history', async () => {
+    const contact = await nightContact(NIGHT, `Episode-${slug()}`);
+    const decided = await decideScreening(stack, tokens.practitioner!, contact.id, { pathway: 'S17_ASSESSMENT', primaryNeed: 'N1' });
+    expect(decided.errors).toBeUndefined();
+    const episodeId = await episodeOf(stack, contact.id);
+    const { context, page, problems } = await openTab();
+    await signIn(page, tokens.practitioner!);
+    await page.goto(`${stack.url}/console/cases/${episodeId}`);
+    await page.getByRole('heading', { name: 'The episode' }).waitFor();
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('Episode');
+    expect(text).toContain('S17 assessment');
+    expect(text).toContain('N1');
+    expect(text).toContain('Family history');
+    expect(await page.locator('form[data-step]').count()).toBe(0);
+    expect(await accessibilityViolations(page), 'episode page').toEqual([]);
+    await screenshot(page, 'episode-page');
     expect(problems).toEqual([]);
     await context.close();
   });
