@@ -45,6 +45,21 @@ export const latencySection: BenchSection = {
           note: `p50 ${ms(p50)}, p95 ${ms(p95)}${measured.errors.length > 0 ? `, ${measured.errors.length} errors: ${measured.errors[0]}` : ''}`,
         });
       }
+      // The profile: of what receiveContact does before answering (token, validation, one workflow start; no
+      // PostgreSQL), the workflow start alone, through the Temporal client at the same rate, with the worker still busy.
+      context.say(`the workflow start alone, through the Temporal client at 10/s for ${seconds} s`);
+      const starts = await openLoad({ rate: 10, seconds, send: (i) => startContactDirectly(stack, `start-${run}-${i}`).then(() => undefined) });
+      const receiveAt10 = rows[RATES.indexOf(10)]!;
+      rows.push({
+        section: SECTION,
+        measure: 'profile: the workflow start alone at 10/s (Temporal client, no API), p99',
+        figure: ms(quantile(starts.latencies, 0.99)),
+        baseline: `${receiveAt10.figure} (receiveContact)`,
+        ratio: null,
+        target: '—',
+        met: null,
+        note: `p50 ${ms(quantile(starts.latencies, 0.5))}${starts.errors.length > 0 ? `, ${starts.errors.length} errors` : ''}`,
+      });
       rows.push({
         section: SECTION,
         measure: 'saturates at (answers fall behind arrivals: any error, p99 over 1 s, or under 90% of the rate answered in time)',

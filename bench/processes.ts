@@ -4,7 +4,7 @@
 //     -> Promise<{ pid, rssBytes(): Promise<number>, stop(): Promise<void> }>
 //
 // `env` is the process's whole configuration as `server/env.ts` reads it (DATABASE_URL, TEMPORAL_ADDRESS,
-// TEMPORAL_TASK_QUEUE, AUTH_SECRET, PAYLOAD_KEYS, PORT, ...); PATH and HOME are passed through, nothing else from the
+// TEMPORAL_TASK_QUEUE, AUTH_SECRET, PAYLOAD_KEYS, PORT, ...); PATH, HOME and TMPDIR are passed through, nothing else from the
 // bench's own environment. `options.maxOldSpaceMb` sets the process's own V8 heap limit (`--max-old-space-size`);
 // `options.logFile` is where its output goes (it is never printed). Each resolves once the process is ready: the
 // worker once it logs "worker running", the API once `/healthz` answers on its PORT; a process that exits first
@@ -55,7 +55,7 @@ export async function spawnNodeProcess(entry: string, env: Record<string, string
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(process.execPath, [`--max-old-space-size=${options.maxOldSpaceMb}`, '--import', 'tsx', entry], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

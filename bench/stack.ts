@@ -20,7 +20,7 @@ import type { BenchContext } from './types';
 export const BOROUGH = 'hf';
 const ISSUER = 'front-door';
 /** Heap limits the bench gives each process (what a deployment would set: `node --max-old-space-size`). */
-export const WORKER_HEAP_MB = 1536;
+export const WORKER_HEAP_MB = 1024;
 export const API_HEAP_MB = 512;
 
 export interface BenchStack {
@@ -60,7 +60,7 @@ export async function startBenchStack(context: BenchContext, name: string, extra
     stops.length = 0;
   };
   try {
-    context.say(`${name}: starting embedded PostgreSQL and the Temporal dev server`);
+    context.say(`${name}: starting embedded PostgreSQL (port ${pgPort}) and the Temporal dev server (port ${temporalPort}, UI port ${uiPort})`);
     const infrastructure = await startInfrastructure(base, log);
     stops.push(() => infrastructure.stop());
     const { sql } = await openDatabaseAndBoroughs(base, infrastructure.databaseUrl, log);
@@ -81,7 +81,7 @@ export async function startBenchStack(context: BenchContext, name: string, extra
       FRONT_DOOR_CACHE_DIR: base.FRONT_DOOR_CACHE_DIR,
       BOROUGH_CONFIG_DIR: base.BOROUGH_CONFIG_DIR,
     };
-    context.say(`${name}: starting the worker and the API as separate processes`);
+    context.say(`${name}: starting the worker and the API (port ${apiPort}) as separate processes`);
     const worker = await spawnWorker({ ...env, TEMPORAL_TASK_QUEUE: 'front-door', ...extraWorkerEnv }, { maxOldSpaceMb: WORKER_HEAP_MB, logFile: path.join(dir, 'worker.log') });
     stops.push(() => worker.stop());
     // The API's per-user rate limit (600/min) would refuse a burst from one bench user: the bench measures the
