@@ -12,6 +12,7 @@ import { frontDoorSection } from './front-door';
 import { latencySection } from './latency';
 import { memorySection } from './memory';
 import { simulationSection } from './simulation';
+import { stopAllStacks } from './stack';
 import type { BenchContext, BenchRow, BenchSection } from './types';
 
 /** Every section, in the order they run. Add a section here (and only here). */
@@ -29,6 +30,14 @@ if (unknown.length > 0) {
 const chosen = only.length > 0 ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
 const scale = values.smoke ? 'smoke' : 'full';
 const out = values.out ?? path.join(projectRoot, 'bench', 'results', values.smoke ? 'smoke.md' : 'latest.md');
+
+// Interrupted (Ctrl-C): stop what the running section started before leaving (spawned processes are killed on exit).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping what the bench started`);
+    void stopAllStacks().finally(() => process.exit(130));
+  });
+}
 
 const rows: BenchRow[] = [];
 let failed = false;

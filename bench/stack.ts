@@ -23,6 +23,13 @@ const ISSUER = 'front-door';
 export const WORKER_HEAP_MB = 1024;
 export const API_HEAP_MB = 512;
 
+const active = new Set<() => Promise<void>>();
+
+/** Stops every stack still running (the runner calls it when interrupted). */
+export async function stopAllStacks(): Promise<void> {
+  for (const stop of [...active]) await stop();
+}
+
 export interface BenchStack {
   sql: Sql;
   temporal: Client;
@@ -58,7 +65,9 @@ export async function startBenchStack(context: BenchContext, name: string, extra
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((error: unknown) => context.say(`  (cleaning up: ${(error as Error).message})`));
     stops.length = 0;
+    active.delete(stop);
   };
+  active.add(stop);
   try {
     context.say(`${name}: starting embedded PostgreSQL (port ${pgPort}) and the Temporal dev server (port ${temporalPort}, UI port ${uiPort})`);
     const infrastructure = await startInfrastructure(base, log);

@@ -15,6 +15,7 @@ describe('npm run bench --smoke', () => {
   it('prints a row with a figure for every measure of the front-door sections, and leaves nothing running', async () => {
     // A temporary folder of its own: every scratch folder, data directory and process of the run is marked by it.
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
+    await fs.chmod(tmp, 0o755); // embedded PostgreSQL runs as its own user and must reach its data folder
     const out = path.join(tmp, 'table.md');
     try {
       const { code, stdout } = await runBench(['--smoke', '--only', SECTIONS.join(','), '--out', out], { ...process.env, TMPDIR: tmp });
