@@ -44,6 +44,8 @@ const EnvironmentSchema = z
     AUTH_ISSUER: z.string().min(1).default('front-door'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+    // How many workflows a worker keeps in memory between their tasks (README, settings): bounds its memory.
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'must be at least 2').max(100_000).default(400),
     PAYLOAD_KEYS: z
       .string()
       .default(DEVELOPMENT_PAYLOAD_KEYS)

@@ -14,9 +14,9 @@ runEntryPoint('front-door-worker', async (env, log) => {
   const { connection: clientConnection, client } = await connectTemporalClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE, env.PAYLOAD_KEYS);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const activities = createActivities({ sql, boroughs, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
-  const worker = await createFrontDoorWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS) });
+  const worker = await createFrontDoorWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS), maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS });
   const running = worker.run();
-  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker running');
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS }, 'worker running');
   running.catch((error: unknown) => {
     log.fatal({ err: error }, 'worker stopped unexpectedly');
     process.exit(1);

@@ -41,6 +41,8 @@ export async function createFrontDoorWorker(options: {
   /** Must match the clients' (see encryptedDataConverter). */
   dataConverter: { payloadCodecs: PayloadCodec[] };
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS); the SDK's heap-based default when omitted. */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -48,6 +50,7 @@ export async function createFrontDoorWorker(options: {
     taskQueue: options.taskQueue,
     activities: options.activities,
     dataConverter: options.dataConverter,
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
 }
