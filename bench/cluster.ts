@@ -61,6 +61,7 @@ async function runCluster(context: BenchContext): Promise<BenchRow[]> {
 
     // The second run adds a worker and an API to those of the first (same task queue; the first burst has been
     // recommended by then), so the machine starts two Node processes per run rather than four.
+    const logDir = path.join(context.scratch, 'cluster', 'logs');
     const taskQueue = `bench-cluster-${randomUUID().slice(0, 8)}`;
     const processes: Spawned[] = [];
     stops.push(() => Promise.all(processes.map((p) => p.stop())).then(() => undefined));
@@ -68,8 +69,8 @@ async function runCluster(context: BenchContext): Promise<BenchRow[]> {
     for (const size of [1, 2]) {
       context.say(`cluster: starting worker ${size} and API ${size} on task queue ${taskQueue}`);
       const started = await Promise.allSettled([
-        spawnFrontDoor('worker', `worker ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue }, context.scratch),
-        freePort().then((port) => spawnFrontDoor('api', `API ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(port) }, context.scratch)),
+        spawnFrontDoor('worker', `worker ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue }, logDir),
+        freePort().then((port) => spawnFrontDoor('api', `API ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(port) }, logDir)),
       ]);
       for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
       const failed = started.find((result) => result.status === 'rejected');
@@ -202,7 +203,7 @@ async function receiveContact(api: string, token: string, borough: string, index
   return id;
 }
 
-interface Spawned {
+export interface Spawned {
   kind: 'api' | 'worker';
   name: string;
   pid: number;
@@ -212,11 +213,11 @@ interface Spawned {
 
 /**
  * Starts `server/api.ts` or `server/worker.ts` as its own Node process with the given settings (and PATH/HOME only
- * from this one), its output to a log file in the scratch folder, and resolves once it says it is listening or
+ * from this one), its output to a log file in `logDir`, and resolves once it says it is listening or
  * running. A process that exits first fails with its log's tail.
  */
-async function spawnFrontDoor(kind: 'api' | 'worker', name: string, settings: Record<string, string>, scratch: string): Promise<Spawned> {
-  const logFile = path.join(scratch, 'cluster', 'logs', `${name}.log`);
+export async function spawnFrontDoor(kind: 'api' | 'worker', name: string, settings: Record<string, string>, logDir: string): Promise<Spawned> {
+  const logFile = path.join(logDir, `${name.replaceAll(' ', '-')}.log`);
   await fs.mkdir(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'server', `${kind}.ts`)], {
