@@ -59,18 +59,18 @@ async function runCluster(context: BenchContext): Promise<BenchRow[]> {
     };
     const token = await signToken({ secret: shared.AUTH_SECRET, issuer: env.AUTH_ISSUER }, { userId: 'bench', roles: ['practitioner'], boroughs: [borough] }, '2h');
 
-    // The second run adds a worker and an API to those of the first (same task queue; the first burst has been
-    // recommended by then), so the machine starts two Node processes per run rather than four.
+    // Each run starts its own processes on a task queue of its own, so the second is not carried by a worker already
+    // holding the first run's open workflows in its cache.
     const logDir = path.join(context.scratch, 'cluster', 'logs');
-    const taskQueue = `bench-cluster-${randomUUID().slice(0, 8)}`;
-    const processes: Spawned[] = [];
+    let processes: Spawned[] = [];
     stops.push(() => Promise.all(processes.map((p) => p.stop())).then(() => undefined));
     const runs: RunResult[] = [];
     for (const size of [1, 2]) {
-      context.say(`cluster: starting worker ${size} and API ${size} on task queue ${taskQueue}`);
+      const taskQueue = `bench-cluster-${size}-${randomUUID().slice(0, 8)}`;
+      context.say(`cluster: starting ${size} worker(s) and ${size} API(s) on task queue ${taskQueue}`);
       const started = await Promise.allSettled([
-        spawnFrontDoor('worker', `worker ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue }, logDir),
-        freePort().then((port) => spawnFrontDoor('api', `API ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(port) }, logDir)),
+        ...range(size).map((i) => spawnFrontDoor('worker', `worker ${i + 1} of ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue }, logDir)),
+        ...range(size).map(async (i) => spawnFrontDoor('api', `API ${i + 1} of ${size}`, { ...shared, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(await freePort()) }, logDir)),
       ]);
       for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
       const failed = started.find((result) => result.status === 'rejected');
@@ -83,6 +83,8 @@ async function runCluster(context: BenchContext): Promise<BenchRow[]> {
       const burst = await sendBurst({ sql, apis, token, borough, count, say: (line) => context.say(line) });
       const rss = await Promise.all(processes.map(async (p) => ({ name: p.name, bytes: await peakRss(p.pid) })));
       runs.push({ size, ...burst, rss });
+      await Promise.all(processes.map((p) => p.stop()));
+      processes = [];
     }
     const temporalRss = await peakRss(temporal.pid);
     return rows(count, runs, temporalRss);
@@ -126,7 +128,7 @@ function rows(count: number, runs: RunResult[], temporalRss: number | undefined)
   ];
   for (const run of runs) {
     for (const { name, bytes } of run.rss) {
-      out.push({ section: SECTION, measure: `peak RSS, ${name}, after the ${shape(run.size)} run`, figure: megabytes(bytes), baseline: '—', ratio: null, target: '—', met: null });
+      out.push({ section: SECTION, measure: `peak RSS, ${name} (${shape(run.size)} run)`, figure: megabytes(bytes), baseline: '—', ratio: null, target: '—', met: null });
     }
   }
   out.push({ section: SECTION, measure: 'peak RSS, temporal-server (all services, both runs)', figure: megabytes(temporalRss), baseline: '—', ratio: null, target: '—', met: null });
