@@ -3,6 +3,7 @@ import { isCi, parseEnvironment } from '../server/env';
 import { resolveChromium } from '../server/infra/browser';
 import { ensureCinValidator } from '../server/infra/cin-validator';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
+import { resolveTemporalServer } from '../server/infra/temporal-server';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
 import { run } from '../server/infra/tools';
 
@@ -23,6 +24,15 @@ try {
   } else {
     console.log(`  will be downloaded by @temporalio/testing into ${cli.downloadDir} on first start`);
   }
+} catch (error) {
+  failed = true;
+  console.error(`  FAILED: ${(error as Error).message}`);
+}
+
+console.log('- Temporal server and SQL tool (Temporal on PostgreSQL: the cluster bench and its test)');
+try {
+  const server = await resolveTemporalServer({ cache, explicitPath: env.TEMPORAL_SERVER_PATH, pathVariable: process.env.PATH });
+  console.log(`  ok: ${server.server} (${server.source})`);
 } catch (error) {
   failed = true;
   console.error(`  FAILED: ${(error as Error).message}`);

@@ -37,6 +37,7 @@ const EnvironmentSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('front-door'),
     TEMPORAL_CLI_PATH: optionalText,
+    TEMPORAL_SERVER_PATH: optionalText,
     CHROMIUM_PATH: optionalText,
     TEMPORAL_DEV_PORT: port(7233),
     TEMPORAL_UI_PORT: port(8233),

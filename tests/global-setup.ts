@@ -12,6 +12,7 @@ import { ensureCinValidator } from '../server/infra/cin-validator';
 import { ensureConsoleBuilt } from '../server/infra/console-build';
 import { resolveTemporalCli } from '../server/infra/temporal-cli';
 import { startTemporalDevServer } from '../server/infra/temporal-dev-server';
+import { resolveTemporalServer, type TemporalServerTools } from '../server/infra/temporal-server';
 import { ensureTimeSkippingServer } from '../server/infra/time-skipping-server';
 import { freePort } from './support/ports';
 
@@ -23,6 +24,8 @@ declare module 'vitest' {
     scratchDir: string;
     /** The CIN census validator's Python, or why it could not be installed (the census tests fail with that reason). */
     cinValidator: { python: string | null; problem: string | null };
+    /** The Temporal server and SQL tool built from the Go module, or why they could not be (that test fails saying so). */
+    temporalServer: { tools: TemporalServerTools | null; problem: string | null };
   }
 }
 
@@ -74,7 +77,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       (error: unknown) => ({ python: null, problem: (error as Error).message }),
     );
 
+    // The Temporal server on PostgreSQL: built once into the tools cache (minutes, the first time), like the CLI.
+    const temporalServer = await resolveTemporalServer({ cache, explicitPath: env.TEMPORAL_SERVER_PATH, pathVariable: process.env.PATH }).then(
+      (tools) => ({ tools, problem: null }),
+      (error: unknown) => ({ tools: null, problem: (error as Error).message }),
+    );
+
     project.provide('databaseUrl', databaseUrl);
+    project.provide('temporalServer', temporalServer);
     project.provide('cinValidator', cinValidator);
     project.provide('temporalAddress', temporalAddress);
     project.provide('timeSkippingServer', timeSkippingServer);
