@@ -3,9 +3,7 @@
 // separate processes (`server/api.ts`, `server/worker.ts`), first one of each, then two of each with the contacts
 // spread over both APIs. A burst of contacts through GraphQL `receiveContact`; each counts once its recommendation
 // is found in PostgreSQL. Everything it starts is stopped at the end, also when a step fails.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -13,10 +11,11 @@ import { DateTime } from 'luxon';
 import { signToken } from '../api/auth';
 import { startEmbeddedPostgres } from '../db/embedded';
 import type { Sql } from '../db/sql';
-import { parseEnvironment, projectRoot } from '../server/env';
+import { parseEnvironment } from '../server/env';
 import { openDatabaseAndBoroughs } from '../server/infra/boot';
 import { freeTemporalServerPort, resolveTemporalServer, startTemporalOnPostgres } from '../server/infra/temporal-server';
 import { createLogger } from '../server/logger';
+import { spawnApi, spawnWorker } from './processes';
 import type { BenchContext, BenchRow, BenchSection } from './types';
 
 const SECTION = 'cluster';
@@ -214,58 +213,14 @@ export interface Spawned {
 }
 
 /**
- * Starts `server/api.ts` or `server/worker.ts` as its own Node process with the given settings (and PATH/HOME only
- * from this one), its output to a log file in `logDir`, and resolves once it says it is listening or
- * running. A process that exits first fails with its log's tail.
+ * Starts `server/api.ts` or `server/worker.ts` as its own Node process (bench/processes.ts) with the given settings,
+ * its output to a log file in `logDir`, and resolves once it is ready; a process that exits first fails with its log's
+ * tail. Each has its own heap limit: 1 GB for a worker, 512 MB for an API.
  */
 export async function spawnFrontDoor(kind: 'api' | 'worker', name: string, settings: Record<string, string>, logDir: string): Promise<Spawned> {
-  const logFile = path.join(logDir, `${name.replaceAll(' ', '-')}.log`);
-  await fs.mkdir(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'server', `${kind}.ts`)], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...settings },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const readyLine = kind === 'api' ? 'API listening' : 'worker running';
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not say "${readyLine}" within 120 s`)), 120_000);
-    const watch = (chunk: Buffer) => {
-      log.write(chunk);
-      if (output.length < 64_000) output += chunk.toString();
-      if (output.includes(readyLine)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', watch);
-    child.stderr.on('data', watch);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with code ${String(code)} before it was ready; its log (${logFile}) ends:\n${output.trim().split('\n').slice(-8).join('\n')}`));
-    });
-  });
-  const stop = async () => {
-    await stopChild(child, exited);
-    log.end();
-  };
-  try {
-    await ready;
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { kind, name, pid: child.pid!, url: kind === 'api' ? `http://${settings.HOST ?? '127.0.0.1'}:${settings.PORT}` : undefined, stop };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
+  const options = { maxOldSpaceMb: kind === 'api' ? 512 : 1024, logFile: path.join(logDir, `${name.replaceAll(' ', '-')}.log`), readyTimeoutMs: 120_000 };
+  const started = kind === 'api' ? await spawnApi(settings, options) : await spawnWorker(settings, options);
+  return { kind, name, pid: started.pid, url: kind === 'api' ? `http://${settings.HOST ?? '127.0.0.1'}:${settings.PORT}` : undefined, stop: () => started.stop() };
 }
 
 /** The process's peak resident memory so far (VmHWM), where /proc has it. */

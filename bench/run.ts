@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { projectRoot } from '../server/env';
+import { cluster } from './cluster';
 import { frontDoorSection } from './front-door';
 import { latencySection } from './latency';
 import { memorySection } from './memory';
@@ -16,7 +17,7 @@ import { stopAllStacks } from './stack';
 import type { BenchContext, BenchRow, BenchSection } from './types';
 
 /** Every section, in the order they run. Add a section here (and only here). */
-const SECTIONS: BenchSection[] = [simulationSection, frontDoorSection, latencySection, memorySection];
+const SECTIONS: BenchSection[] = [simulationSection, frontDoorSection, latencySection, memorySection, cluster];
 
 const say = (line: string) => void process.stdout.write(`${line}\n`);
 
