@@ -19,7 +19,12 @@ export interface StatementPlan {
   text: string;
   /** The large tables a plan reads with a sequential scan (custom or generic plan), e.g. ["cases (generic plan)"]. */
   seqScans: string[];
+  /** Sorts of more than SORT_LIMIT rows (estimated) in either plan: a read that sorts what an index could give in order. */
+  largeSorts: string[];
 }
+
+/** The most rows a read may sort: a page's worth of a case's events, tasks or children, not a borough's cases. */
+export const SORT_LIMIT = 1000;
 
 /** Keeps every statement a pool sends (pass `record` as createSql's onStatement); `take()` returns and forgets them. */
 export function statementRecorder(): { record: StatementHook; take: () => RecordedStatement[] } {
@@ -41,25 +46,29 @@ export async function explainStatements(sql: Sql, statements: readonly RecordedS
   for (const statement of statements) {
     if (!/^\s*(select|with)\b/i.test(statement.text) || /pg_notify|pg_advisory|current_setting/i.test(statement.text) || seen.has(statement.text)) continue;
     seen.add(statement.text);
-    const seqScans = await sql.reserve().then(async (connection) => {
+    const { seqScans, largeSorts } = await sql.reserve().then(async (connection) => {
       try {
         const literals = statement.parameters.map(literal);
         await connection.unsafe('deallocate all');
         await connection.unsafe(`prepare read_plan as ${statement.text}`);
         const found: string[] = [];
+        const sorts: string[] = [];
         for (const mode of ['force_custom_plan', 'force_generic_plan'] as const) {
           await connection.unsafe(`set plan_cache_mode = ${mode}`);
           const [row] = await connection.unsafe<Record<string, unknown>[]>(`explain (format json) execute read_plan${literals.length ? `(${literals.join(', ')})` : ''}`);
-          for (const table of seqScansIn(Object.values(row!)[0])) found.push(`${table} (${mode === 'force_custom_plan' ? 'custom' : 'generic'} plan)`);
+          const plan = Object.values(row!)[0];
+          const which = mode === 'force_custom_plan' ? 'custom' : 'generic';
+          for (const table of seqScansIn(plan)) found.push(`${table} (${which} plan)`);
+          for (const rows of largeSortsIn(plan)) sorts.push(`a sort of ~${rows} rows (${which} plan)`);
         }
         await connection.unsafe('reset plan_cache_mode');
         await connection.unsafe('deallocate read_plan');
-        return found;
+        return { seqScans: found, largeSorts: sorts };
       } finally {
         connection.release();
       }
     });
-    plans.push({ text: statement.text, seqScans });
+    plans.push({ text: statement.text, seqScans, largeSorts });
   }
   return plans;
 }
@@ -86,6 +95,22 @@ function literal(value: unknown): string {
 function text(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function largeSortsIn(plan: unknown): number[] {
+  const found: number[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record['Node Type'] === 'Sort' || record['Node Type'] === 'Incremental Sort') {
+      const input = (record.Plans as Record<string, unknown>[] | undefined)?.[0]?.['Plan Rows'];
+      if (typeof input === 'number' && input > SORT_LIMIT) found.push(input);
+    }
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(plan);
+  return found;
 }
 
 function quote(value: string): string {

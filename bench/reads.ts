@@ -115,7 +115,7 @@ export const readsSection: BenchSection = {
       stops.push(() => temporal.stop());
 
       const recorder = statementRecorder();
-      const sql = createSql(pg.url, { max: 4, onStatement: recorder.record });
+      const sql = createSql(pg.url, { max: 10, onStatement: recorder.record });
       stops.push(() => sql.end());
       await migrate(sql);
       const borough = `reads-${randomBytes(3).toString('hex')}`;
@@ -126,6 +126,7 @@ export const readsSection: BenchSection = {
       const token = await signToken(AUTH, { userId: 'bench-manager', roles: ['manager'], boroughs: [borough] });
 
       // The plans, from an API in this process whose pool records what it sends.
+      context.say('reads: explaining the SQL each read sends');
       const inProcess = await startInProcessApi(sql, pg.url, temporal.address);
       stops.push(inProcess.stop);
       const plans = new Map<string, StatementPlan[]>();
@@ -138,6 +139,7 @@ export const readsSection: BenchSection = {
       stops.pop();
 
       // The measured API: its own process, as `npm run api` runs it.
+      context.say(`reads: starting the API process and sending each read at ${scale.rate}/s for ${scale.seconds} s (after ${scale.warmup} s of warm-up)`);
       const api = await startApiProcess(context, pg.url, temporal.address);
       stops.push(api.stop);
       const rows: BenchRow[] = [];
@@ -162,10 +164,13 @@ export const readsSection: BenchSection = {
         });
       }
       for (const read of READS) {
-        const scans = (plans.get(read.name) ?? []).flatMap((plan) => plan.seqScans);
+        const found = (plans.get(read.name) ?? []).flatMap((plan) => [...plan.seqScans.map((table) => `seq scan of ${table}`), ...plan.largeSorts]);
         rows.push({
-          section: 'reads', measure: `${read.name}: EXPLAIN, no seq scan on a large table`, figure: scans.length === 0 ? `${plans.get(read.name)?.length ?? 0} statements, none` : scans.join(', '),
-          baseline: '—', ratio: null, target: 'no seq scan', met: scans.length === 0,
+          section: 'reads', measure: `${read.name}: EXPLAIN, no seq scan or large sort`, figure: found.length === 0 ? `${plans.get(read.name)?.length ?? 0} statements, none` : found.join(', '),
+          baseline: '—', ratio: null, target: 'no seq scan on a large table',
+          // At smoke scale the tables are small enough that the planner may rightly prefer a scan: only a full run judges.
+          met: context.scale === 'full' ? found.length === 0 : null,
+          note: context.scale === 'full' ? undefined : `smoke: ${seeded.cases.toLocaleString('en-GB')} cases, too few for the plans to be those of a large borough`,
         });
       }
       return rows;
