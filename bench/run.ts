@@ -12,12 +12,13 @@ import { cluster } from './cluster';
 import { frontDoorSection } from './front-door';
 import { latencySection } from './latency';
 import { memorySection } from './memory';
+import { readsSection } from './reads';
 import { simulationSection } from './simulation';
 import { stopAllStacks } from './stack';
 import type { BenchContext, BenchRow, BenchSection } from './types';
 
 /** Every section, in the order they run. Add a section here (and only here). */
-const SECTIONS: BenchSection[] = [simulationSection, frontDoorSection, latencySection, memorySection, cluster];
+const SECTIONS: BenchSection[] = [simulationSection, frontDoorSection, latencySection, memorySection, readsSection, cluster];
 
 const say = (line: string) => void process.stdout.write(`${line}\n`);
 

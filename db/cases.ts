@@ -137,20 +137,29 @@ export interface CaseFilter {
   outOfHours?: boolean | null;
 }
 
-/** Cases matching a filter, newest first, keyset-paginated by (opened_at, id); also the total matching. */
-export async function listCases(sql: Sql, filter: CaseFilter, page: { first: number; after: { openedAt: Date; id: string } | null }, now: Date): Promise<{ rows: CaseRecord[]; hasNextPage: boolean; totalCount: number }> {
-  const where = caseWhere(sql, filter, now);
+/**
+ * Cases matching a filter, newest first, keyset-paginated by (opened_at, id): any page, however deep, is read from
+ * the index where the previous one ended (cases_borough_opened / cases_borough_open_opened), never by skipping rows.
+ */
+export async function listCases(sql: Sql, filter: CaseFilter, page: { first: number; after: { openedAt: Date; id: string } | null }, now: Date): Promise<{ rows: CaseRecord[]; hasNextPage: boolean }> {
   const after = page.after ? sql`and (opened_at, id) < (${page.after.openedAt}, ${page.after.id})` : sql``;
   const rows = await sql<CaseRecord[]>`
-    select ${sql.unsafe(CASE_COLUMNS)} from cases where ${where} ${after}
+    select ${sql.unsafe(CASE_COLUMNS)} from cases where ${caseWhere(sql, filter, now)} ${after}
     order by opened_at desc, id desc limit ${page.first + 1}`;
-  const [count] = await sql<{ count: number }[]>`select count(*)::int as count from cases where ${where}`;
-  return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first, totalCount: count?.count ?? 0 };
+  return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+}
+
+/** How many cases match a filter: it reads an index entry per matching case, so it is counted only when asked for. */
+export async function countCases(sql: Sql, filter: CaseFilter, now: Date): Promise<number> {
+  const [count] = await sql<{ count: number }[]>`select count(*)::int as count from cases where ${caseWhere(sql, filter, now)}`;
+  return count?.count ?? 0;
 }
 
 /**
  * Open cases in priority order: escalated-as-urgent first, then RAG (red, amber, green, unrated), then the
- * soonest deadline, then the longest waiting.
+ * soonest deadline, then the longest waiting. The order is that of the indexes cases_borough_queue,
+ * cases_borough_team_queue and cases_borough_out_of_hours_queue (migration 015), expression for expression, so
+ * a queue is read from the top of an index rather than sorted from every open case.
  */
 export async function queue(sql: Sql, filter: CaseFilter, limit: number, now: Date): Promise<CaseRecord[]> {
   return sql<CaseRecord[]>`
@@ -159,8 +168,13 @@ export async function queue(sql: Sql, filter: CaseFilter, limit: number, now: Da
     limit ${limit}`;
 }
 
+/**
+ * The conditions of a case read. One borough (the usual case) is compared with `=`, so an index on (borough, …)
+ * also gives the order; out of hours is a literal condition, so the partial index for it applies to every plan.
+ */
 function caseWhere(sql: Sql, f: CaseFilter, now: Date) {
-  return sql`borough = any(${f.boroughs as string[]})
+  const borough = f.boroughs.length === 1 ? sql`borough = ${f.boroughs[0]!}` : sql`borough = any(${f.boroughs as string[]})`;
+  return sql`${borough}
     ${f.kinds ? sql`and kind = any(${f.kinds as string[]})` : sql``}
     ${f.open === false ? sql`and closed_at is not null` : f.open === true || f.open == null ? sql`and closed_at is null` : sql``}
     ${f.contactId ? sql`and (id = ${f.contactId} or id in (select episode_id from episode_referrals where borough = any(${f.boroughs as string[]}) and contact_id = ${f.contactId}))` : sql``}
@@ -168,7 +182,7 @@ function caseWhere(sql: Sql, f: CaseFilter, now: Date) {
     ${f.worker ? sql`and worker = ${f.worker}` : sql``}
     ${f.team ? sql`and team = ${f.team}` : sql``}
     ${f.rag ? sql`and rag = ${f.rag}` : sql``}
-    ${f.outOfHours != null ? sql`and out_of_hours = ${f.outOfHours}` : sql``}
+    ${f.outOfHours === true ? sql`and out_of_hours` : f.outOfHours === false ? sql`and not out_of_hours` : sql``}
     ${f.overdue === true ? sql`and next_due_at < ${now}` : f.overdue === false ? sql`and (next_due_at is null or next_due_at >= ${now})` : sql``}`;
 }
 

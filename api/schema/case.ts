@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { auditTrail, type AuditRecord } from '../../db/audit';
 import type { CaseNotice } from '../../db/casework';
-import { allocate, caseloadOf, episodesOfContacts, escalationsFor, eventsFor, familyWorkers, findCase, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
+import { allocate, caseloadOf, countCases, episodesOfContacts, escalationsFor, eventsFor, familyWorkers, findCase, listCases, queue, tasksFor, type CaseRecord, type EscalationRecord, type TaskRecord, type TimelineEvent } from '../../db/cases';
 import type { Role } from '../auth';
 import { readableKinds, rolesFor } from '../access';
 import { builder } from '../builder';
@@ -195,12 +195,12 @@ const PageInfo = builder.objectRef<{ hasNextPage: boolean; endCursor: string | n
 const CaseEdge = builder.objectRef<{ cursor: string; node: CaseRecord }>('CaseEdge').implement({
   fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: Case, resolve: (e) => e.node }) }),
 });
-const CaseConnection = builder.objectRef<{ edges: { cursor: string; node: CaseRecord }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>('CaseConnection').implement({
+const CaseConnection = builder.objectRef<{ edges: { cursor: string; node: CaseRecord }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: () => Promise<number> }>('CaseConnection').implement({
   description: 'A page of cases (Relay connection), newest first.',
   fields: (t) => ({
     edges: t.field({ type: [CaseEdge], resolve: (c) => c.edges }),
     pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
-    totalCount: t.exposeInt('totalCount'),
+    totalCount: t.int({ description: 'Every case matching the filter. Counted only when asked for: it costs a read of each matching case\'s index entry.', resolve: (c) => c.totalCount() }),
   }),
 });
 
@@ -266,15 +266,15 @@ builder.queryField('cases', (t) =>
       if (contactId !== null && !z.uuid().safeParse(contactId).success) {
         throw inputError([{ field: 'filter.contactId', message: `"${contactId}" is not a contact id; use the contactId receiveContact answered with.` }]);
       }
-      const page = await fromStore(() =>
-        listCases(context.services.sql, {
-          boroughs, kinds: readableKinds(context.caller!.roles), contactId, stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue,
-          // A contact's cases are few: both open and closed unless asked otherwise.
-          open: contactId !== null && filter?.open == null ? 'ANY' : filter?.open,
-        }, { first, after: after ? parseCursor(after) : null }, context.services.now()),
-      );
+      const caseFilter = {
+        boroughs, kinds: readableKinds(context.caller!.roles), contactId, stage: filter?.stage, worker: filter?.worker, team: filter?.team, rag: filter?.rag, overdue: filter?.overdue,
+        // A contact's cases are few: both open and closed unless asked otherwise.
+        open: contactId !== null && filter?.open == null ? ('ANY' as const) : filter?.open,
+      };
+      const now = context.services.now();
+      const page = await fromStore(() => listCases(context.services.sql, caseFilter, { first, after: after ? parseCursor(after) : null }, now));
       const edges = page.rows.map((node) => ({ cursor: cursorOf(node), node }));
-      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: page.totalCount };
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: () => fromStore(() => countCases(context.services.sql, caseFilter, now)) };
     },
   }),
 );

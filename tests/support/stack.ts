@@ -9,7 +9,7 @@ import { signToken, type Role } from '../../api/auth';
 import { createApp, type ApiLimits } from '../../api/app';
 import { listenForCaseEvents } from '../../api/events';
 import { syncSeedRulesets } from '../../db/rulesets';
-import { createSql, type Sql } from '../../db/sql';
+import { createSql, type Sql, type StatementHook } from '../../db/sql';
 import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-config';
 import { projectRoot } from '../../server/env';
 import { encryptedDataConverter } from '../../server/infra/boot';
@@ -65,8 +65,8 @@ export interface GraphQLResult<T> {
  * A whole Front Door against the run's real PostgreSQL and Temporal (or those given): a worker on a task queue of
  * its own, and the API on a real HTTP port.
  */
-export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date; production?: boolean; limits?: Partial<ApiLimits>; logger?: Logger; temporalAddress?: string } = {}): Promise<TestStack> {
-  const sql = createSql(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
+export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date; production?: boolean; limits?: Partial<ApiLimits>; logger?: Logger; temporalAddress?: string; onStatement?: StatementHook } = {}): Promise<TestStack> {
+  const sql = createSql(options.databaseUrl ?? inject('databaseUrl'), { max: 5, onStatement: options.onStatement });
   const boroughs = await loadBoroughConfigs(options.boroughConfigDir ?? path.join(projectRoot, 'borough-config'));
   await syncSeedRulesets(sql, boroughs);
   const taskQueue = `test-${randomUUID()}`;
