@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -6,12 +6,14 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { TokenError, verifyToken } from './auth';
 import type { ApiContext, ApiServices } from './context';
 import { CONSOLE_BUILD_DIR, useConsole } from './console';
 import { apiError } from './errors';
 import { schema } from './schema/index';
+import { useObservability, type ApiMetrics } from '../server/infra/telemetry';
 
 export type FrontDoorApp = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
@@ -35,7 +37,22 @@ export const DEFAULT_LIMITS: ApiLimits = { maxBodyBytes: 256 * 1024, requestsPer
  * introspection are off; always, query depth, cost, aliases and tokens are limited, request bodies are capped, each
  * token is rate limited, and unexpected errors are masked.
  */
-export function createApp(services: ApiServices, options: { production: boolean; logger: Logger; limits?: Partial<ApiLimits>; consoleDir?: string }): FrontDoorApp {
+export function createApp(
+  services: ApiServices,
+  options: {
+    production: boolean;
+    logger: Logger;
+    limits?: Partial<ApiLimits>;
+    /** The built console (dist/console by default). */
+    consoleDir?: string;
+    /** Spans for each request (tracing on); none when absent. */
+    tracer?: Tracer | null;
+    /** Counted per operation and served on `/metrics` (see useMetricsEndpoint). */
+    metrics?: ApiMetrics | null;
+    /** METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <token>`. */
+    metricsToken?: string | undefined;
+  },
+): FrontDoorApp {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, ApiContext>({
     schema,
@@ -60,6 +77,8 @@ export function createApp(services: ApiServices, options: { production: boolean;
     }),
     plugins: [
       useConsole(options.consoleDir ?? CONSOLE_BUILD_DIR),
+      ...(options.tracer || options.metrics ? [useObservability({ tracer: options.tracer ?? null, metrics: options.metrics ?? null })] : []),
+      ...(options.metrics ? [useMetricsEndpoint(options.metrics, { production: options.production, token: options.metricsToken })] : []),
       useRequestLimits(limits, services),
       maxTokensPlugin({ n: limits.maxTokens }),
       maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
@@ -121,6 +140,27 @@ function useRequestLimits(limits: ApiLimits, services: ApiServices): Plugin {
       } else if (++window.count > limits.requestsPerMinute) {
         refuse(429, 'RATE_LIMITED', `More than ${limits.requestsPerMinute} requests in a minute from ${caller ? 'you' : 'this address'}: wait ${Math.ceil((window.start + 60_000 - now) / 1000)} s and try again.`);
       }
+    },
+  };
+}
+
+/**
+ * `/metrics` in Prometheus's text format. Outside production it is open (a local run); in production it is served
+ * only when METRICS_TOKEN is set, and then only to `Authorization: Bearer <METRICS_TOKEN>` (404 otherwise, as if absent).
+ */
+function useMetricsEndpoint(metrics: ApiMetrics, access: { production: boolean; token: string | undefined }): Plugin {
+  return {
+    async onRequest(payload) {
+      const { url, request, fetchAPI } = payload;
+      const endResponse = (response: Response) => payload.endResponse(response);
+      if (url.pathname !== '/metrics') return;
+      const digest = (text: string) => createHash('sha256').update(text).digest();
+      const open = access.token === undefined ? !access.production : timingSafeEqual(digest(request.headers.get('authorization') ?? ''), digest(`Bearer ${access.token}`));
+      if (!open) {
+        endResponse(new fetchAPI.Response(access.token === undefined ? 'Not found' : 'Send Authorization: Bearer <METRICS_TOKEN>.', { status: access.token === undefined ? 404 : 401 }));
+        return;
+      }
+      endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
     },
   };
 }

@@ -47,6 +47,11 @@ const EnvironmentSchema = z
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
     // How many workflows a worker keeps in memory between their tasks (README, settings): bounds its memory.
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'must be at least 2').max(100_000).default(400),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL (the OTLP/HTTP collector, e.g. http://localhost:4318)' }).optional()),
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default('front-door'),
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464').optional()),
+    LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
     PAYLOAD_KEYS: z
       .string()
       .default(DEVELOPMENT_PAYLOAD_KEYS)

@@ -1,4 +1,5 @@
-import { createLogger, type Logger } from './logger';
+import { chooseLogFormat, createLogger, type Logger } from './logger';
+import { activeTelemetry, startTelemetry } from './infra/telemetry';
 import { ConfigurationError, parseEnvironment, type Environment } from './env';
 
 /**
@@ -16,7 +17,9 @@ export function runEntryPoint(name: string, run: (env: Environment, log: Logger)
     }
     throw error;
   }
-  const log = createLogger(env.LOG_LEVEL, name);
+  const log = createLogger(env.LOG_LEVEL, name, chooseLogFormat({ setting: env.LOG_FORMAT, isTty: process.stdout.isTTY === true, nodeEnv: env.NODE_ENV }));
+  const telemetry = startTelemetry({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME });
+  if (telemetry) log.info({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }, 'tracing on: exporting spans by OTLP/HTTP');
   let stopping = false;
   run(env, log).then(
     (stop) => {
@@ -26,17 +29,20 @@ export function runEntryPoint(name: string, run: (env: Environment, log: Logger)
         log.info({ signal }, 'shutting down');
         // Native parts (the Temporal worker) drain off the event loop; hold it open until everything has stopped.
         const keepAlive = setInterval(() => {}, 1_000);
-        stop().then(
-          () => {
-            clearInterval(keepAlive);
-            log.info('stopped');
-            process.exit(0);
-          },
-          (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        stop()
+          // The last spans (the shutdown's own queries included) go out before the process exits.
+          .then(() => activeTelemetry()?.shutdown())
+          .then(
+            () => {
+              clearInterval(keepAlive);
+              log.info('stopped');
+              process.exit(0);
+            },
+            (error: unknown) => {
+              log.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -6,12 +6,13 @@ import { listenForCaseEvents } from '../api/events';
 import { connectTemporalClient, encryptedDataConverter, openDatabaseAndBoroughs, startInfrastructure } from './infra/boot';
 import { ensureConsoleBuilt } from './infra/console-build';
 import { createFrontDoorWorker, installTemporalLogging, stopWorker } from './infra/worker';
+import { activeTelemetry, ApiMetrics } from './infra/telemetry';
 import { runEntryPoint } from './main';
 
 // `npm start`: everything for a newcomer in one process tree. PostgreSQL and Temporal are started here (or the
 // configured ones used), with their data under DATA_DIR, so a second `npm start` finds everything it had.
 runEntryPoint('front-door', async (env, log) => {
-  installTemporalLogging(log);
+  installTemporalLogging(log, { metricsAddress: env.WORKER_METRICS_ADDRESS });
   // The console's static files, built once and again only when console/ or the installed packages change.
   await ensureConsoleBuilt({ say: (message) => log.info(message) });
   const infra = await startInfrastructure(env, log);
@@ -31,7 +32,7 @@ runEntryPoint('front-door', async (env, log) => {
     const workerConnection = await NativeConnection.connect({ address: infra.temporalAddress });
     closers.push(['worker connection', () => workerConnection.close()]);
     const activities = createActivities({ sql, boroughs, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
-    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS), maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS });
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, activities, dataConverter: encryptedDataConverter(env.PAYLOAD_KEYS), maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS, telemetry: activeTelemetry() });
     const running = worker.run();
     closers.push(['worker', () => stopWorker(worker, running)]);
     running.catch((error: unknown) => log.fatal({ err: error }, 'worker stopped unexpectedly'));
@@ -40,7 +41,10 @@ runEntryPoint('front-door', async (env, log) => {
     closers.push(['case event listener', () => events.close()]);
     const app = createApp(
       { sql, temporal: client, temporalConnection: connection, taskQueue: env.TEMPORAL_TASK_QUEUE, boroughs, auth: { secret: env.AUTH_SECRET, issuer: env.AUTH_ISSUER }, events, now: () => new Date() },
-      { production: env.NODE_ENV === 'production', logger: log, limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.MAX_REQUEST_BYTES } },
+      {
+        production: env.NODE_ENV === 'production', logger: log, limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, maxBodyBytes: env.MAX_REQUEST_BYTES },
+        tracer: activeTelemetry()?.tracer('api') ?? null, metrics: new ApiMetrics(), metricsToken: env.METRICS_TOKEN,
+      },
     );
     const server = createServer((request, response) => void app(request, response));
     await new Promise<void>((resolve, reject) => {

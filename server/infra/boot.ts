@@ -13,6 +13,7 @@ import { isCi, type Environment } from '../env';
 import { resolveTemporalCli } from './temporal-cli';
 import { EncryptionCodec, type EncryptionKey } from './payload-codec';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-dev-server';
+import { activeTelemetry, type TelemetryRole } from './telemetry';
 
 /** PostgreSQL and Temporal: connected to the configured ones, or started here for a local run. */
 export interface Infrastructure {
@@ -92,10 +93,14 @@ export async function openDatabaseAndBoroughs(env: Environment, databaseUrl: str
   return { sql, boroughs };
 }
 
-/** A Temporal client for the configured namespace, encrypting every payload it sends and decrypting what it reads. */
-export async function connectTemporalClient(address: string, namespace: string, keys: readonly EncryptionKey[]): Promise<{ connection: Connection; client: Client }> {
+/**
+ * A Temporal client for the configured namespace, encrypting every payload it sends and decrypting what it reads;
+ * with tracing on, each workflow start or update is a span of the caller's trace (`role` names the service).
+ */
+export async function connectTemporalClient(address: string, namespace: string, keys: readonly EncryptionKey[], role: TelemetryRole = 'api'): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect({ address });
-  return { connection, client: new Client({ connection, namespace, dataConverter: encryptedDataConverter(keys) }) };
+  const interceptors = activeTelemetry()?.clientInterceptors(role);
+  return { connection, client: new Client({ connection, namespace, dataConverter: encryptedDataConverter(keys), ...(interceptors ? { interceptors } : {}) }) };
 }
 
 /** The data converter every Front Door client and worker uses: JSON payloads, encrypted with AES-256-GCM. */

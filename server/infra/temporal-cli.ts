@@ -42,8 +42,10 @@ export async function resolveTemporalCli(options: TemporalCliOptions): Promise<T
   const go = await onPath('go', options.pathVariable);
   if (go) {
     say(`Building the Temporal CLI into ${path.dirname(cached)} with \`go install ${TEMPORAL_CLI_MODULE}\` (once per machine; a few minutes)...`);
+    // `go install` prints nothing for minutes: say every 15 s that it is still going.
+    const stopProgress = reportProgress(say, 'still building the Temporal CLI');
     try {
-      await run(go, ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: path.dirname(cached), GOFLAGS: '-buildvcs=false' } });
+      await run(go, ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: path.dirname(cached), GOFLAGS: '-buildvcs=false' } }).finally(stopProgress);
       if (await isExecutable(cached)) {
         say(`Built ${cached}.`);
         return { type: 'existing-path', path: cached, source: 'built with go install' };
@@ -68,4 +70,33 @@ export async function resolveTemporalCli(options: TemporalCliOptions): Promise<T
     attempts,
     `install Go and run \`npm run setup\`, or install the Temporal CLI yourself and set TEMPORAL_CLI_PATH, or point TEMPORAL_ADDRESS at a running Temporal server.`,
   );
+}
+
+/** The clock and timer a progress reporter uses (the real ones by default; a test passes its own). */
+export interface ProgressClock {
+  now(): number;
+  every(ms: number, tick: () => void): () => void;
+}
+
+const realClock: ProgressClock = {
+  now: () => Date.now(),
+  every: (ms, tick) => {
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+/** Says `<what> (1m30s)…` every `everyMs` until the returned function is called. */
+export function reportProgress(say: (message: string) => void, what: string, options: { everyMs?: number; clock?: ProgressClock } = {}): () => void {
+  const clock = options.clock ?? realClock;
+  const began = clock.now();
+  return clock.every(options.everyMs ?? 15_000, () => say(`${what} (${elapsed(clock.now() - began)})…`));
+}
+
+/** `45s`, `1m30s`, `12m05s`. */
+export function elapsed(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return minutes === 0 ? `${seconds}s` : `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
 }

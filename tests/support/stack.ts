@@ -14,7 +14,8 @@ import { loadBoroughConfigs, type BoroughRegistry } from '../../rules/borough-co
 import { projectRoot } from '../../server/env';
 import { encryptedDataConverter } from '../../server/infra/boot';
 import { createLogger, type Logger } from '../../server/logger';
-import { createFrontDoorWorker, installTemporalLogging, stopWorker, workflowsPath } from '../../server/infra/worker';
+import { createFrontDoorWorker, installTemporalLogging, stopWorker, workflowInterceptorModules, workflowsPath } from '../../server/infra/worker';
+import type { ApiMetrics, Telemetry } from '../../server/infra/telemetry';
 
 export const AUTH = { secret: 'test-secret-test-secret-test-secret-0001', issuer: 'front-door' };
 /** The payload key the test stack encrypts workflow history with. */
@@ -24,9 +25,12 @@ export const logger = createLogger('silent', 'test');
 installTemporalLogging(createLogger('error', 'temporal-sdk'));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test file (bundling takes a few seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file (bundling takes a few seconds); with tracing, with its interceptor module. */
+export function workflowBundle(telemetry?: Telemetry | null): Promise<WorkflowBundleWithSourceMap> {
+  const build = () => bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(telemetry), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  if (telemetry) return (tracedBundle ??= build());
+  bundle ??= build();
   return bundle;
 }
 
@@ -65,7 +69,11 @@ export interface GraphQLResult<T> {
  * A whole Front Door against the run's real PostgreSQL and Temporal (or those given): a worker on a task queue of
  * its own, and the API on a real HTTP port.
  */
-export async function startStack(options: { databaseUrl?: string; boroughConfigDir?: string; now?: () => Date; production?: boolean; limits?: Partial<ApiLimits>; logger?: Logger; temporalAddress?: string; onStatement?: StatementHook } = {}): Promise<TestStack> {
+export async function startStack(options: {
+  databaseUrl?: string; boroughConfigDir?: string; now?: () => Date; production?: boolean; limits?: Partial<ApiLimits>; logger?: Logger; temporalAddress?: string; onStatement?: StatementHook;
+  /** Tracing on (server/infra/telemetry.ts startTelemetry), and the API's metrics. */
+  telemetry?: Telemetry; metrics?: ApiMetrics;
+} = {}): Promise<TestStack> {
   const sql = createSql(options.databaseUrl ?? inject('databaseUrl'), { max: 5, onStatement: options.onStatement });
   const boroughs = await loadBoroughConfigs(options.boroughConfigDir ?? path.join(projectRoot, 'borough-config'));
   await syncSeedRulesets(sql, boroughs);
@@ -74,10 +82,10 @@ export async function startStack(options: { databaseUrl?: string; boroughConfigD
 
   const workerConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: 'default', dataConverter });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter, ...(options.telemetry ? { interceptors: options.telemetry.clientInterceptors('api') } : {}) });
   const activities = createActivities({ sql, boroughs, temporal, taskQueue });
   const startWorker = async () => {
-    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: 'default', taskQueue, activities, dataConverter, workflowBundle: await workflowBundle() });
+    const worker = await createFrontDoorWorker({ connection: workerConnection, namespace: 'default', taskQueue, activities, dataConverter, workflowBundle: await workflowBundle(options.telemetry), telemetry: options.telemetry ?? null });
     return { worker, running: worker.run() };
   };
   let current = await startWorker();
@@ -85,7 +93,7 @@ export async function startStack(options: { databaseUrl?: string; boroughConfigD
   const events = await listenForCaseEvents(sql, () => {});
   const app = createApp(
     { sql, temporal, temporalConnection: connection, taskQueue, boroughs, auth: AUTH, events, now: options.now ?? (() => new Date()) },
-    { production: options.production ?? false, logger: options.logger ?? logger, limits: options.limits },
+    { production: options.production ?? false, logger: options.logger ?? logger, limits: options.limits, tracer: options.telemetry?.tracer('api') ?? null, metrics: options.metrics ?? null },
   );
   const server: Server = createServer((request, response) => void app(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
