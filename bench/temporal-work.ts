@@ -100,7 +100,10 @@ export const COMPARED_PATHS = [
   },
 ] as const;
 
-/** "temporal work": events and tasks per contact, before (the old code's recorded history) and after (the new). */
+/**
+ * "temporal work": events and tasks per contact, before (the old code's recorded history) and after (the new), both
+ * histories recorded live over GraphQL by tests/integration/temporal-work.test.ts. Reads them; starts nothing.
+ */
 export const temporalWorkSection: BenchSection = {
   name: 'temporal work',
   async run(context) {
@@ -123,6 +126,15 @@ export const temporalWorkSection: BenchSection = {
           note: `after: ${after.workflowTasks} workflow tasks, ${after.activityTasks} activity tasks, ${after.localActivities} local activities, ${after.timers} timers`,
         });
       }
+    }
+    // Episode steps are not changed yet: what each costs today, per update (step), from a recorded full episode.
+    const episode = await fixtureWork(path.join(FIXTURES, 'episode-child-protection-hf.json')).catch(() => null);
+    if (episode && episode.updates > 0) {
+      rows.push({
+        section: 'temporal work', measure: 'history events per episode step (child-protection episode, recorded)',
+        figure: (episode.events / episode.updates).toFixed(1), baseline: '—', ratio: null, target: '—', met: null,
+        note: `${episode.updates} steps: ${episode.workflowTasks} workflow tasks, ${episode.activityTasks} activity tasks, ${episode.timers} timers; not yet changed`,
+      });
     }
     return rows;
   },
