@@ -14,11 +14,12 @@ import { latencySection } from './latency';
 import { memorySection } from './memory';
 import { readsSection } from './reads';
 import { simulationSection } from './simulation';
+import { temporalWorkSection } from './temporal-work';
 import { stopAllStacks } from './stack';
 import type { BenchContext, BenchRow, BenchSection } from './types';
 
 /** Every section, in the order they run. Add a section here (and only here). */
-const SECTIONS: BenchSection[] = [simulationSection, frontDoorSection, latencySection, memorySection, readsSection, cluster];
+const SECTIONS: BenchSection[] = [temporalWorkSection, simulationSection, frontDoorSection, latencySection, memorySection, readsSection, cluster];
 
 const say = (line: string) => void process.stdout.write(`${line}\n`);
 

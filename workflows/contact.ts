@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isPrimaryNeed, PRIMARY_NEED_CODES, type CharacteristicsInput } from '../rules/cin-codes';
 import { referrerFeedback } from '../rules/feedback';
@@ -158,6 +158,26 @@ const untilStored = {
 const act = proxyActivities<Activities>(untilStored);
 
 /**
+ * The patch under which the front door's short PostgreSQL writes, its rule evaluation and its deadline arithmetic run
+ * as local activities (issue 11): each is one marker in the history, run within the workflow task that asked for it,
+ * instead of an activity task (three events) and a further workflow task (three more). Handing a referral to an
+ * episode (a Temporal call, not a database write) stays a normal activity.
+ */
+export const FRONT_DOOR_LOCAL_PATCH = 'front-door-local-activities';
+
+// The same guarantee as `untilStored`: never give up while PostgreSQL is down, backing off to a minute. A local
+// activity retries inside the workflow task for up to `localRetryThreshold`; past that the workflow backs off on a
+// timer (one timer per retry in the history), so a long outage holds no workflow task open. Every write is idempotent
+// (keyed by the contact id), so an attempt that committed before its worker died is harmless when repeated.
+const untilStoredLocally = {
+  startToCloseTimeout: '30s',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+} as const;
+
+const local = proxyLocalActivities<Activities>(untilStoredLocally);
+
+/**
  * A contact at the front door, from receipt to its outcome: stores it; asks the borough's threshold rules (at the
  * pinned version) for a recommendation; sets the screening clock (out of hours: handed over at the next office
  * opening, and due by the close of that handover day, which never extends the clock); waits for a named person's
@@ -168,6 +188,8 @@ const act = proxyActivities<Activities>(untilStored);
  */
 export async function contactWorkflow({ contact }: ContactWorkflowInput): Promise<void> {
   const { contactId, borough } = contact;
+  // Decided once, before any command: contacts started before the patch keep their activity tasks on replay.
+  const store = patched(FRONT_DOOR_LOCAL_PATCH) ? local : act;
   const state: ContactState = {
     status: 'RECEIVED', recommendation: null, screeningDueAt: null, consent: contact.consent, decision: null, mash: null, urgent: false, outcome: null, consentChanges: 0,
   };
@@ -209,7 +231,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     if (patched(STEP_ANSWERS_PATCH)) {
       if (input.pathway !== 'MASH_ENQUIRY') settle(input.pathway);
       else {
-        const due = await act.mashDeadline({ borough, rag: input.rag, from: state.decision.decidedAt });
+        const due = await store.mashDeadline({ borough, rag: input.rag, from: state.decision.decidedAt });
         if (state.mash && state.mash.dueAt === null) state.mash.dueAt = due.dueAt;
       }
     }
@@ -229,10 +251,10 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       for (const request of outstanding) request.status = 'WITHDRAWN';
       inBackground((async () => {
         await condition(() => unstoredAgencyWrites === 0);
-        await act.storeConsent({ ...change, withdrawChecks: true });
+        await store.storeConsent({ ...change, withdrawChecks: true });
       })());
     } else {
-      inBackground(act.storeConsent(change));
+      inBackground(store.storeConsent(change));
     }
     return state;
   }, { validator: (input: ConsentInput) => validating(() => validateConsent(state, input)) });
@@ -261,7 +283,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
     unstoredAgencyWrites++;
     inBackground((async () => {
       await condition(() => storedRequests.has(input.agency));
-      await act.storeAgencyResponse(response);
+      await store.storeAgencyResponse(response);
       unstoredAgencyWrites--;
     })());
     return state;
@@ -286,7 +308,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
       // It withdraws the requests still outstanding, so every request and response accepted before it is stored first
       // (no more can be accepted after it).
       if (patched('mash-decision-after-agency-writes')) await condition(() => unstoredAgencyWrites === 0);
-      await act.storeMashDecision(stored);
+      await store.storeMashDecision(stored);
       mashDecisionStored = true;
     })());
     if (input.primaryNeed) state.decision!.primaryNeed = input.primaryNeed;
@@ -296,16 +318,16 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
 
   async function escalateNow(input: EscalateInput): Promise<void> {
     const at = new Date().toISOString();
-    await act.updateCaseFields({ borough, caseId: contactId, fields: { urgent: true } });
+    await store.updateCaseFields({ borough, caseId: contactId, fields: { urgent: true } });
     const stage = state.status === 'MASH_ENQUIRY' ? 'MASH_ENQUIRY' : 'SCREENING';
-    const [first] = await act.escalationPlan({ borough, stage, dueAt: at });
-    await act.escalate({ borough, caseId: contactId, contactId, stage, subject: `manual:${input.actor.userId}`, rung: 0, notify: first?.notify ?? 'OUT_OF_HOURS_MANAGER', dueAt: at, at, reason: input.reason.trim(), raisedBy: input.actor.userId });
+    const [first] = await store.escalationPlan({ borough, stage, dueAt: at });
+    await store.escalate({ borough, caseId: contactId, contactId, stage, subject: `manual:${input.actor.userId}`, rung: 0, notify: first?.notify ?? 'OUT_OF_HOURS_MANAGER', dueAt: at, at, reason: input.reason.trim(), raisedBy: input.actor.userId });
   }
 
   async function chaseAgency(input: AgencyRequestInput, requestedAt: string): Promise<void> {
     await mashStarted();
     const dueAt = state.mash!.dueAt!;
-    await act.storeAgencyRequest({ borough, contactId, agency: input.agency, requestedBy: input.actor.userId, requestedAt, purpose: input.purpose.trim(), consentBasis: consentBasis(state.consent), dueAt });
+    await store.storeAgencyRequest({ borough, contactId, agency: input.agency, requestedBy: input.actor.userId, requestedAt, purpose: input.purpose.trim(), consentBasis: consentBasis(state.consent), dueAt });
     storedRequests.add(input.agency);
     unstoredAgencyWrites--;
     const request = () => state.mash!.requests.find((r) => r.agency === input.agency)!;
@@ -315,17 +337,17 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   async function handOverAt(clockStartsAt: string): Promise<void> {
     await condition(() => isFinished(state), msUntil(clockStartsAt));
     if (isFinished(state)) return;
-    await act.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: false } });
-    await act.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'HANDED_OVER_TO_DAY_TEAM', at: new Date().toISOString(), actor: 'front-door' });
+    await store.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: false } });
+    await store.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'HANDED_OVER_TO_DAY_TEAM', at: new Date().toISOString(), actor: 'front-door' });
   }
 
   // 1. Record, recommend, and start the screening clock.
-  await act.recordContact(contact);
-  const recommendation = await act.recommendScreening({ contact });
+  await store.recordContact(contact);
+  const recommendation = await store.recommendScreening({ contact });
   // Known to the workflow before it is stored, so anyone who can read it can already decide on it.
   state.recommendation = { levelOfNeed: recommendation.levelOfNeed, pathway: recommendation.pathway, rag: recommendation.rag, summary: recommendation.summary, decidingRuleId: recommendation.decidingRuleId };
-  await act.saveRecommendation({ contactId, borough, recommendation });
-  const screening = await act.scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
+  await store.saveRecommendation({ contactId, borough, recommendation });
+  const screening = await store.scheduleScreening({ contactId, borough, receivedAt: contact.receivedAt });
   // A decision may already have been taken while the clock was being stored.
   if (state.decision === null) state.status = 'AWAITING_SCREENING';
   state.screeningDueAt = screening.dueAt;
@@ -335,13 +357,13 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   await untilDoneOrEscalate(() => state.decision !== null, {
     ...watched('SCREENING', screening.dueAt, 'No screening decision by the deadline'),
     onOverdue: async () => {
-      await act.markScreeningOverdue({ contactId, borough, dueAt: screening.dueAt, at: new Date().toISOString() });
+      await store.markScreeningOverdue({ contactId, borough, dueAt: screening.dueAt, at: new Date().toISOString() });
       // A decision may have arrived while that was being stored.
       if (state.decision === null) state.status = 'SCREENING_OVERDUE';
     },
   });
   const decision = state.decision!;
-  await act.storeScreeningDecision({
+  await store.storeScreeningDecision({
     borough, contactId, pathway: decision.pathway, levelOfNeed: decision.levelOfNeed, rag: decision.rag, rationale: decision.rationale.trim(),
     overridden: decision.overridden, overrideReason: decision.overrideReason?.trim() || null, primaryNeed: decision.primaryNeed, decidedBy: decision.decidedBy,
     decidedAt: decision.decidedAt, recommendedPathway: recommendation.pathway, recommendationRuleId: recommendation.decidingRuleId,
@@ -354,7 +376,7 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
   let outcome = decision.pathway;
   if (outcome === 'MASH_ENQUIRY') {
     // The deadline the decision was answered with, when it was (the same computation; stored as answered).
-    const mash = await act.beginMashEnquiry({ borough, contactId, rag: decision.rag, from: decision.decidedAt, actor: decision.decidedBy, dueAt: state.mash!.dueAt });
+    const mash = await store.beginMashEnquiry({ borough, contactId, rag: decision.rag, from: decision.decidedAt, actor: decision.decidedBy, dueAt: state.mash!.dueAt });
     if (!isFinished(state)) state.status = 'MASH_ENQUIRY';
     state.mash!.dueAt = mash.dueAt;
     mashBegun = true;
@@ -379,18 +401,18 @@ export async function contactWorkflow({ contact }: ContactWorkflowInput): Promis
         rationale: state.mash?.decision?.rationale ?? decision.rationale.trim(), referralSourceCode: REFERRER_TYPES[contact.referrer.type], primaryNeed: decision.primaryNeed ?? 'N0',
       })),
     });
-    await act.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decidedBy });
+    await store.closeContact({ borough, contactId, status: 'REFERRED', outcome, at, actor: decidedBy });
     state.status = 'REFERRED';
   } else {
-    await act.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decidedBy });
+    await store.closeContact({ borough, contactId, status: 'CLOSED', outcome, at, actor: decidedBy });
     state.status = 'CLOSED';
   }
   await condition(() => pending.size === 0);
 
   async function passRedEnquiryOutOfHours(officeCloseAt: string): Promise<void> {
     if (await condition(() => state.mash!.decision !== null, msUntil(officeCloseAt))) return;
-    await act.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: true } });
-    await act.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'PASSED_TO_OUT_OF_HOURS_TEAM', at: new Date().toISOString(), actor: 'front-door', detail: { reason: 'RED enquiry still open at the close of office hours' } });
+    await store.updateCaseFields({ borough, caseId: contactId, fields: { outOfHours: true } });
+    await store.recordCaseEvent({ borough, caseId: contactId, contactId, kind: 'PASSED_TO_OUT_OF_HOURS_TEAM', at: new Date().toISOString(), actor: 'front-door', detail: { reason: 'RED enquiry still open at the close of office hours' } });
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { createActivities } from '../../activities';
@@ -24,6 +25,9 @@ import { eventually, startStack, workflowBundle, type GraphQLResult, type TestSt
 // decision, a decision taken while the screening clock is being stored, consent changes stored out of order, and
 // activity attempts that commit after a retry has already moved the contact on. Plus the input the front door refuses
 // (a primary need that is not a census code) and the RED enquiry's close of office hours.
+
+// CommonJS package: its namespaces come through the default export under Node's ESM loader.
+const { temporal: temporalProto } = proto;
 
 const MASH_FIXTURE = path.join(projectRoot, 'tests', 'fixtures', 'histories', 'contact-mash-decision-after-agency-writes-hf.json');
 
@@ -110,9 +114,14 @@ async function intoMash(handle: WorkflowHandle<typeof contactWorkflow>): Promise
   await eventually(() => handle.query(contactStateQuery), (s) => s.mash?.dueAt != null);
 }
 
-/** Waits until the workflow has done all it can without the held write: that write pending, nothing else to do. */
+/**
+ * Waits until the workflow has done all it can without the held write: that write pending, nothing else to do. The
+ * front door's writes are local activities (issue 11): a held one keeps its workflow task started (the worker holds
+ * it), so nothing may wait for a worker to pick it up, and no activity task but the held write may be pending.
+ */
 async function onlyHeldWritePending(handle: WorkflowHandle<typeof contactWorkflow>, held: Held): Promise<void> {
-  await eventually(async () => (await handle.describe()).raw, (raw) => !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).every((a) => a.activityType?.name === held));
+  const started = temporalProto.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED;
+  await eventually(async () => (await handle.describe()).raw, (raw) => (!raw.pendingWorkflowTask || raw.pendingWorkflowTask.state === started) && (raw.pendingActivities ?? []).every((a) => a.activityType?.name === held));
 }
 
 const agencyRequests = (contactId: string) =>

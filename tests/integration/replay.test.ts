@@ -17,7 +17,7 @@ const DIR = path.join(projectRoot, 'tests', 'fixtures', 'histories');
 const fixtures = (await fs.readdir(DIR)).filter((name) => name.endsWith('.json')).sort();
 
 describe('replaying recorded workflow histories', () => {
-  it('has recorded histories to replay: a contact, a full episode before and after a patch, and an episode that continued as new', () => {
+  it('has recorded histories to replay: contacts before and after a patch, a full episode before and after a patch, and an episode that continued as new', () => {
     // Each of these must be there (a lost fixture would otherwise just replay nothing); more may be added.
     expect(fixtures).toEqual(expect.arrayContaining([
       'contact-red-mash-wcc.json',
@@ -25,6 +25,9 @@ describe('replaying recorded workflow histories', () => {
       'episode-child-protection-hf-before-section-47-start-clock.json',
       'episode-continued-as-new-wcc.json',
       'episode-statutory-visits-hf.json',
+      'contact-nfa-before-local-activities-hf.json',
+      'contact-local-activities-nfa-hf.json',
+      'contact-local-activities-mash-referral-hf.json',
     ]));
   });
 
