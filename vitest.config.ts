@@ -12,6 +12,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // Some unit tests are CPU-bound (the rule grids run thousands of contacts through json-rules-engine): on a
+          // shared 2-core machine, while the integration project starts its servers, 5 s is not always enough.
+          testTimeout: 60_000,
         },
       },
       {
