@@ -5,7 +5,6 @@
 // is found in PostgreSQL. Everything it starts is stopped at the end, also when a step fails.
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { signToken } from '../api/auth';
@@ -17,6 +16,7 @@ import { freeTemporalServerPort, resolveTemporalServer, startTemporalOnPostgres 
 import { createLogger } from '../server/logger';
 import { spawnApi, spawnWorker } from './processes';
 import type { BenchContext, BenchRow, BenchSection } from './types';
+import { freePort } from '../server/infra/tools';
 
 const SECTION = 'cluster';
 /** Requests in flight at once while sending the burst (spread over the APIs in turn). */
@@ -251,14 +251,3 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { createApp } from '../api/app';
 import { signToken } from '../api/auth';
@@ -25,6 +25,7 @@ import { createLogger } from '../server/logger';
 import { openLoad, quantile } from './open-load';
 import { explainStatements, statementRecorder, type StatementPlan } from './plans';
 import type { BenchContext, BenchRow, BenchSection } from './types';
+import { freePort } from '../server/infra/tools';
 
 /** What a read needs to vary its requests: the seeded borough, a cursor deep in its cases, and cases to open. */
 export interface ReadSample {
@@ -256,13 +257,3 @@ function failures(result: { errors: number; sent: number; firstError: string | n
 const ms = (figure: number) => `${figure.toFixed(1)} ms`;
 const round = (figure: number) => Math.round(figure * 100) / 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
+import { exists } from '../server/infra/tools';
 
 const exec = promisify(execFile);
 
@@ -136,14 +137,6 @@ async function isRunning(bin: Binaries, dataDir: string, as: object): Promise<bo
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? ((error as { stderr?: string }).stderr?.trim() || error.message) : String(error);

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../env';
-import { isExecutable, onPath, run, ToolUnavailableError, type ToolsCache } from './tools';
+import { isExecutable, onPath, run, ToolUnavailableError, type ToolsCache, exists } from './tools';
 
 /** The community CIN census validator (PyPI `csc-validator-be-cin`, MIT) the census export is checked against. */
 export const CIN_VALIDATOR_VERSION = '0.1.13';
@@ -38,14 +38,6 @@ export async function ensureCinValidator(cache: ToolsCache, pathVariable: string
   return python;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What the validator found: child-level issues, header and return-level issues, and rules that raised instead of running. */
 export interface CinValidation {

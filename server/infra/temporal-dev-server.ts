@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TemporalCli } from './temporal-cli';
+import { readTail, stopChild } from './tools';
 
 /** A running Temporal dev server this process started, and how to stop it. */
 export interface RunningTemporal {
@@ -65,7 +66,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   try {
     await waitUntilServing(address, exited, options.readyTimeoutMs ?? 60_000);
   } catch (error) {
-    await stopChild(child, exited);
+    await stopChild(child, exited, 10_000);
     const tail = await readTail(options.logFile);
     throw new Error(`The Temporal dev server (${options.cli.path}) did not start on ${address}: ${(error as Error).message}${tail ? `\nIts log (${options.logFile}) ends:\n${tail}` : ''}`, { cause: error });
   }
@@ -74,7 +75,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     address,
     uiAddress,
     stop: async () => {
-      await stopChild(child, exited);
+      await stopChild(child, exited, 10_000);
       log.end();
     },
   };
@@ -108,18 +109,4 @@ export async function waitUntilServing(address: string, exited: Promise<number |
   throw new Error(`no answer within ${timeoutMs / 1000} s (${(lastError as Error | undefined)?.message ?? 'no error'})`);
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
-async function readTail(file: string): Promise<string> {
-  try {
-    return (await fs.readFile(file, 'utf8')).trim().split('\n').slice(-10).join('\n');
-  } catch {
-    return '';
-  }
-}

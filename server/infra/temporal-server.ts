@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
-import { isExecutable, onPath, run, ToolUnavailableError, type ToolsCache } from './tools';
+import { isExecutable, onPath, run, ToolUnavailableError, type ToolsCache, exists, readTail, stopChild } from './tools';
 import { waitUntilServing, type RunningTemporal } from './temporal-dev-server';
 
 // The production-shaped Temporal: the `temporal-server` binary (frontend, history, matching and worker services in one
@@ -192,7 +192,7 @@ export async function startTemporalOnPostgres(options: TemporalOnPostgresOptions
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${options.frontendPort}`;
   const stop = async () => {
-    await stopChild(child, exited);
+    await stopChild(child, exited, 15_000);
     log.end();
   };
 
@@ -411,27 +411,5 @@ function bindable(port: number): Promise<boolean> {
   });
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
-async function readTail(file: string): Promise<string> {
-  try {
-    return (await fs.readFile(file, 'utf8')).trim().split('\n').slice(-10).join('\n');
-  } catch {
-    return '';
-  }
-}
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -46,6 +47,47 @@ export function run(command: string, args: string[], options: { cwd?: string; en
     child.on('close', (code) => {
       if (code === 0) resolve(output);
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.trim().split('\n').slice(-15).join('\n')}`));
+    });
+  });
+}
+
+/** Whether a file or folder exists. */
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The last lines of a log file, or "" when there is none (for an error that says what a process printed). */
+export async function readTail(file: string, lines = 10): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL if it has not exited after `killAfterMs`; returns once it has exited. */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>, killAfterMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
     });
   });
 }
